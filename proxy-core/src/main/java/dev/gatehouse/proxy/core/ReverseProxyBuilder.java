@@ -1,0 +1,232 @@
+package dev.gatehouse.proxy.core;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.gatehouse.proxy.Route;
+import dev.gatehouse.proxy.core.internal.headers.TrustedProxies;
+import dev.gatehouse.proxy.core.internal.server.ProxyConfig;
+import dev.gatehouse.proxy.core.internal.server.ProxyServer;
+import dev.gatehouse.proxy.filter.Filter;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Builds a {@link ReverseProxy}.
+ *
+ * <p>Repeatable parts ({@link #listen}, {@link #route}, {@link #filter}, {@link #trustedProxies}) add to
+ * what is there; setting a single-valued property twice throws {@link IllegalStateException} quoting the
+ * earlier value. {@link #build()} checks everything and returns an unstarted, immutable proxy; it does not
+ * change the builder, which can be reused. Mutable and not thread-safe.
+ *
+ * <p>Defaults: connect timeout 5 s, response timeout 60 s, idle timeout 60 s, client keep-alive 60 s,
+ * drain 30 s, idle upstream connections kept 30 s, one I/O thread per processor, {@code Via} name
+ * {@code gatehouse}, no trusted proxies.
+ */
+public final class ReverseProxyBuilder {
+
+    private final List<InetSocketAddress> listeners = new ArrayList<>();
+    private final List<Route> routes = new ArrayList<>();
+    private final List<Filter> filters = new ArrayList<>();
+    private final List<String> trustedProxies = new ArrayList<>();
+    private Duration connectTimeout;
+    private Duration responseTimeout;
+    private Duration idleTimeout;
+    private Duration keepAliveTimeout;
+    private Duration drainTimeout;
+    private Duration upstreamIdleTimeout;
+    private Duration expectContinueTimeout;
+    private String viaName;
+    private String name;
+    private Integer ioThreads;
+
+    ReverseProxyBuilder() {
+    }
+
+    /** Adds a listener; port 0 picks a free port at {@link ReverseProxy#start()}. */
+    public ReverseProxyBuilder listen(InetSocketAddress address) {
+        requireNonNull(address, "address");
+        if (address.isUnresolved()) {
+            throw new IllegalArgumentException("listen address: " + address + " cannot be resolved");
+        }
+        listeners.add(address);
+        return this;
+    }
+
+    /** Adds a listener on {@code host:port}; port 0 picks a free port. */
+    public ReverseProxyBuilder listen(String host, int port) {
+        requireNonNull(host, "host");
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port: " + port + " (expected: 0 to 65535)");
+        }
+        return listen(new InetSocketAddress(host, port));
+    }
+
+    /**
+     * Adds a route. When several routes match a request, the most specific wins (see {@link Route}); route
+     * names must be unique.
+     */
+    public ReverseProxyBuilder route(Route route) {
+        routes.add(requireNonNull(route, "route"));
+        return this;
+    }
+
+    /**
+     * Adds a filter that runs for every request, before the route's filters. Proxy-level filters run in the
+     * order added, also for requests that match no route (the 404 comes after them).
+     */
+    public ReverseProxyBuilder filter(Filter filter) {
+        filters.add(requireNonNull(filter, "filter"));
+        return this;
+    }
+
+    /**
+     * Adds peers whose forwarding headers ({@code X-Forwarded-*}, {@code Forwarded}) are believed and
+     * appended to: IP addresses or CIDR blocks such as {@code 10.0.0.0/8} or {@code ::1}. From any other peer
+     * those headers are replaced.
+     */
+    public ReverseProxyBuilder trustedProxies(String... addressesOrBlocks) {
+        requireNonNull(addressesOrBlocks, "addressesOrBlocks");
+        List<String> entries = List.of(addressesOrBlocks);
+        TrustedProxies.parse(entries);        // fails here on a bad entry
+        trustedProxies.addAll(entries);
+        return this;
+    }
+
+    /** Sets the default time allowed to connect to an upstream; routes can override it. */
+    public ReverseProxyBuilder connectTimeout(Duration timeout) {
+        connectTimeout = set("connectTimeout", connectTimeout, positive("connectTimeout", timeout));
+        return this;
+    }
+
+    /** Sets the default time allowed from sending a request until the response head arrives. */
+    public ReverseProxyBuilder responseTimeout(Duration timeout) {
+        responseTimeout = set("responseTimeout", responseTimeout, positive("responseTimeout", timeout));
+        return this;
+    }
+
+    /** Sets the default longest silence allowed between bytes of a transfer. */
+    public ReverseProxyBuilder idleTimeout(Duration timeout) {
+        idleTimeout = set("idleTimeout", idleTimeout, positive("idleTimeout", timeout));
+        return this;
+    }
+
+    /** Sets how long an idle client connection stays open between requests. */
+    public ReverseProxyBuilder keepAliveTimeout(Duration timeout) {
+        keepAliveTimeout = set("keepAliveTimeout", keepAliveTimeout, positive("keepAliveTimeout", timeout));
+        return this;
+    }
+
+    /** Sets how long {@link ReverseProxy#close()} lets exchanges in flight finish before cutting them. */
+    public ReverseProxyBuilder drainTimeout(Duration timeout) {
+        requireNonNull(timeout, "drainTimeout");
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("drainTimeout: " + timeout + " (expected: >= 0)");
+        }
+        drainTimeout = set("drainTimeout", drainTimeout, timeout);
+        return this;
+    }
+
+    /**
+     * Sets how long an unused upstream connection stays in the pool. Keep it below the upstreams' own
+     * keep-alive timeout, so the proxy closes idle connections before the upstream does.
+     */
+    public ReverseProxyBuilder upstreamIdleTimeout(Duration timeout) {
+        upstreamIdleTimeout = set("upstreamIdleTimeout", upstreamIdleTimeout, positive("upstreamIdleTimeout", timeout));
+        return this;
+    }
+
+    /**
+     * Sets how long the proxy waits for an upstream's {@code 100 Continue} before it sends the body of a
+     * request that carried {@code Expect: 100-continue} anyway; 1 s by default.
+     */
+    public ReverseProxyBuilder expectContinueTimeout(Duration timeout) {
+        expectContinueTimeout = set("expectContinueTimeout", expectContinueTimeout,
+                positive("expectContinueTimeout", timeout));
+        return this;
+    }
+
+    /** Sets the pseudonym this proxy writes into {@code Via} headers; {@code gatehouse} by default. */
+    public ReverseProxyBuilder viaName(String name) {
+        requireNonNull(name, "viaName");
+        if (name.isEmpty() || !name.chars().allMatch(c -> c > 0x20 && c < 0x7f && c != ',' && c != '(' && c != ')')) {
+            throw new IllegalArgumentException("viaName: \"" + name + "\" (expected: a token without spaces or commas)");
+        }
+        viaName = set("viaName", viaName, name);
+        return this;
+    }
+
+    /** Sets the number of I/O threads; one per available processor by default. */
+    public ReverseProxyBuilder ioThreads(int threads) {
+        if (threads < 1 || threads > 1024) {
+            throw new IllegalArgumentException("ioThreads: " + threads + " (expected: 1 to 1024)");
+        }
+        ioThreads = set("ioThreads", ioThreads, threads);
+        return this;
+    }
+
+    /** Sets the prefix of the proxy's thread names; {@code gatehouse} by default. */
+    public ReverseProxyBuilder name(String name) {
+        requireNonNull(name, "name");
+        if (name.isBlank()) {
+            throw new IllegalArgumentException("name is blank");
+        }
+        this.name = set("name", this.name, name);
+        return this;
+    }
+
+    /**
+     * Checks the configuration and returns an unstarted proxy.
+     *
+     * @throws IllegalStateException if there is no listener, or two routes share a name
+     */
+    public ReverseProxy build() {
+        if (listeners.isEmpty()) {
+            throw new IllegalStateException("no listener (expected: at least one listen(...))");
+        }
+        Set<String> names = new HashSet<>();
+        for (Route route : routes) {
+            if (!names.add(route.name())) {
+                throw new IllegalStateException("route name '" + route.name() + "' is used twice (expected: unique names)");
+            }
+        }
+        ProxyConfig config = new ProxyConfig(
+                name != null ? name : "gatehouse",
+                listeners,
+                routes,
+                filters,
+                or(connectTimeout, Duration.ofSeconds(5)),
+                or(responseTimeout, Duration.ofSeconds(60)),
+                or(idleTimeout, Duration.ofSeconds(60)),
+                or(keepAliveTimeout, Duration.ofSeconds(60)),
+                or(drainTimeout, Duration.ofSeconds(30)),
+                or(upstreamIdleTimeout, Duration.ofSeconds(30)),
+                trustedProxies,
+                viaName != null ? viaName : "gatehouse",
+                ioThreads != null ? ioThreads : Runtime.getRuntime().availableProcessors(),
+                or(expectContinueTimeout, Duration.ofSeconds(1)));
+        return new ReverseProxy(new ProxyServer(config));
+    }
+
+    private static <T> T set(String property, T current, T value) {
+        if (current != null) {
+            throw new IllegalStateException(property + " was already set: " + current);
+        }
+        return value;
+    }
+
+    private static Duration positive(String property, Duration timeout) {
+        requireNonNull(timeout, property);
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException(property + ": " + timeout + " (expected: > 0)");
+        }
+        return timeout;
+    }
+
+    private static Duration or(Duration value, Duration fallback) {
+        return value != null ? value : fallback;
+    }
+}

@@ -1,0 +1,244 @@
+package dev.gatehouse.proxy.core.internal.client;
+
+import dev.gatehouse.proxy.Upstream;
+import dev.gatehouse.proxy.core.internal.reactor.IoReactor;
+import java.net.InetSocketAddress;
+import java.net.ConnectException;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import org.apache.hc.core5.concurrent.FutureCallback;
+import org.apache.hc.core5.http.HttpHost;
+import org.apache.hc.core5.reactor.IOSession;
+import org.apache.hc.core5.util.Timeout;
+
+/**
+ * The keep-alive connections to one upstream from one I/O thread.
+ *
+ * <p>Every I/O thread has its own pool per upstream, and connects made for it land on that thread, so an
+ * exchange, its client connection and its upstream connection share one thread. The lock is therefore
+ * almost never contended; it is there for the rare lease from another thread (a filter that completes on
+ * an executor of its own). Idle connections are reused newest first: the newest is the least likely to
+ * have been closed by the upstream meanwhile.
+ */
+public final class UpstreamPool {
+
+    private final Upstream upstream;
+    private final int worker;
+    private final IoReactor reactor;
+    private final HttpHost endpoint;
+    private final long maxIdleNanos;
+    private final Timeout idleTimeout;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final ArrayDeque<UpstreamConnection> idle = new ArrayDeque<>();
+    private int open;
+    private long opened;
+    private boolean closed;
+
+    /**
+     * Creates a pool.
+     *
+     * @param idleTimeout how long a connection may wait unused before it is closed
+     */
+    public UpstreamPool(Upstream upstream, int worker, IoReactor reactor, Timeout idleTimeout) {
+        this.upstream = upstream;
+        this.worker = worker;
+        this.reactor = reactor;
+        this.endpoint = new HttpHost("http", upstream.host(), upstream.port());
+        this.idleTimeout = idleTimeout;
+        this.maxIdleNanos = idleTimeout.toNanoseconds();
+    }
+
+    /** Returns the upstream this pool connects to. */
+    public Upstream upstream() {
+        return upstream;
+    }
+
+    /**
+     * Leases a connection: the newest open idle one, or a new one. The callback may run before this method
+     * returns (an idle connection) or later on the I/O thread (a new connection).
+     */
+    public void lease(Timeout connectTimeout, LeaseCallback callback) {
+        UpstreamConnection reused = null;
+        boolean refused;
+        long now = System.nanoTime();
+        lock.lock();
+        try {
+            refused = closed;
+            if (!refused) {
+                UpstreamConnection candidate;
+                while ((candidate = idle.pollFirst()) != null) {
+                    if (candidate.isOpen() && now - candidate.idleSince < maxIdleNanos) {
+                        candidate.state = UpstreamConnection.State.LEASED;
+                        reused = candidate;
+                        break;
+                    }
+                    candidate.state = UpstreamConnection.State.CLOSED;
+                    open--;
+                    candidate.closeNow();
+                }
+                if (reused == null) {
+                    open++;
+                    opened++;
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (refused) {
+            callback.leaseFailed(new ConnectException("the proxy is shutting down"));
+            return;
+        }
+        if (reused != null) {
+            callback.leased(reused, true);
+            return;
+        }
+        UpstreamConnection connection = new UpstreamConnection(this);
+        InetSocketAddress address = new InetSocketAddress(upstream.host(), upstream.port());
+        reactor.connect(endpoint, address, connectTimeout, connection, worker, new FutureCallback<IOSession>() {
+            @Override
+            public void completed(IOSession session) {
+                connection.attach(session);
+                boolean usable;
+                lock.lock();
+                try {
+                    usable = connection.state == UpstreamConnection.State.CONNECTING;
+                    if (usable) {
+                        connection.state = UpstreamConnection.State.LEASED;
+                    }
+                } finally {
+                    lock.unlock();
+                }
+                if (usable) {
+                    callback.leased(connection, false);
+                } else {
+                    connection.closeNow();
+                    callback.leaseFailed(new ConnectException("connection to " + upstream + " closed while connecting"));
+                }
+            }
+
+            @Override
+            public void failed(Exception cause) {
+                forget(connection);
+                callback.leaseFailed(cause);
+            }
+
+            @Override
+            public void cancelled() {
+                forget(connection);
+                callback.leaseFailed(new ConnectException("connect to " + upstream + " was cancelled"));
+            }
+        });
+    }
+
+    /**
+     * Takes back a leased connection: into the idle list when {@code reusable} and still open, else it is
+     * closed at once.
+     */
+    public void release(UpstreamConnection connection, boolean reusable) {
+        boolean keep;
+        lock.lock();
+        try {
+            if (connection.state != UpstreamConnection.State.LEASED) {
+                return;
+            }
+            keep = reusable && !closed && connection.isOpen();
+            if (keep) {
+                connection.state = UpstreamConnection.State.IDLE;
+                connection.idleSince = System.nanoTime();
+                idle.addFirst(connection);
+            } else {
+                connection.state = UpstreamConnection.State.CLOSED;
+                open--;
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (keep) {
+            connection.socketTimeout(idleTimeout);
+        } else {
+            connection.closeNow();
+        }
+    }
+
+    /** Called when a connection's socket has closed, whatever its state. */
+    void disconnected(UpstreamConnection connection) {
+        lock.lock();
+        try {
+            if (connection.state == UpstreamConnection.State.IDLE) {
+                idle.remove(connection);
+                connection.state = UpstreamConnection.State.CLOSED;
+                open--;
+            }
+            // A leased connection is accounted for when its exchange releases it.
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void forget(UpstreamConnection connection) {
+        lock.lock();
+        try {
+            if (connection.state != UpstreamConnection.State.CLOSED) {
+                connection.state = UpstreamConnection.State.CLOSED;
+                open--;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Returns the number of open connections, leased, idle or still connecting. */
+    public int openConnections() {
+        lock.lock();
+        try {
+            return open;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Returns the number of idle connections. */
+    public int idleConnections() {
+        lock.lock();
+        try {
+            return idle.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Returns how many connections this pool has opened since it was created. */
+    public long connectionsOpened() {
+        lock.lock();
+        try {
+            return opened;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Closes the idle connections and refuses further leases; leased ones close when released. */
+    public void close() {
+        ArrayDeque<UpstreamConnection> toClose;
+        lock.lock();
+        try {
+            closed = true;
+            toClose = new ArrayDeque<>(idle);
+            for (UpstreamConnection connection : idle) {
+                connection.state = UpstreamConnection.State.CLOSED;
+                open--;
+            }
+            idle.clear();
+        } finally {
+            lock.unlock();
+        }
+        toClose.forEach(UpstreamConnection::closeNow);
+    }
+
+    @Override
+    public String toString() {
+        return "UpstreamPool[" + upstream + " on io-" + worker + ", idle for at most "
+                + TimeUnit.NANOSECONDS.toMillis(maxIdleNanos) + " ms]";
+    }
+}

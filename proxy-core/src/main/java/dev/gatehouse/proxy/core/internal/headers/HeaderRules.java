@@ -1,0 +1,369 @@
+package dev.gatehouse.proxy.core.internal.headers;
+
+import dev.gatehouse.proxy.Headers;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpMessage;
+
+/**
+ * The intermediary rules of RFC 9110 section 7.6, applied once per message in each direction.
+ *
+ * <ul>
+ *   <li>Hop-by-hop headers ({@code Connection}, {@code Keep-Alive}, {@code Proxy-Connection}, {@code TE},
+ *       {@code Trailer}, {@code Transfer-Encoding}, {@code Upgrade}, {@code Proxy-Authorization} on
+ *       requests, {@code Proxy-Authenticate} on responses) and every header named in {@code Connection}
+ *       are removed. A {@code Connection} token naming a framing or routing header ({@code Host},
+ *       {@code Content-Length}, {@code Transfer-Encoding}) is ignored: those are rewritten by the proxy
+ *       anyway and must not be removable by a client.</li>
+ *   <li>The proxy adds {@code Via} to both directions, and on requests sets {@code X-Forwarded-For},
+ *       {@code X-Forwarded-Proto}, {@code X-Forwarded-Host} and {@code Forwarded} (RFC 7239). The client's
+ *       own forwarding headers are kept and appended to only when the peer is a trusted proxy; from any
+ *       other peer they are replaced, so a client cannot spoof its address, scheme or host.</li>
+ * </ul>
+ *
+ * <p>The removal happens before the proxy adds its own headers, so a {@code Connection: X-Forwarded-For}
+ * from a client cannot delete what the proxy adds. Immutable and thread-safe.
+ */
+public final class HeaderRules {
+
+    private static final int KEEP = 0;
+    private static final int DROP = 1;
+    private static final int HOP = 2;
+    private static final int TE = 3;
+    private static final int XFF = 4;
+    private static final int XF_PROTO = 5;
+    private static final int XF_HOST = 6;
+    private static final int FORWARDED = 7;
+    private static final int UNTRUSTED_ONLY_DROP = 8;
+    private static final int PROTECTED = 9;
+
+    private final TrustedProxies trusted;
+    private final String viaName;
+
+    /**
+     * Creates the rules.
+     *
+     * @param trusted the peers whose forwarding headers are believed
+     * @param viaName the pseudonym this proxy writes into {@code Via}
+     */
+    public HeaderRules(TrustedProxies trusted, String viaName) {
+        this.trusted = trusted;
+        this.viaName = viaName;
+    }
+
+    /** Returns the peers whose forwarding headers are believed. */
+    public TrustedProxies trusted() {
+        return trusted;
+    }
+
+    /**
+     * Builds the headers to forward for a client request.
+     *
+     * @param request the request as parsed from the client
+     * @param peer the TCP peer
+     * @param scheme the scheme the client used
+     * @param host the authority the request was routed on, for {@code X-Forwarded-Host} and {@code Forwarded}
+     * @param version the client's protocol version, {@code 1.0} or {@code 1.1}, for {@code Via}
+     * @throws IllegalArgumentException if a header name or value cannot be forwarded (not a token, or
+     *     control characters); the caller answers 400
+     */
+    public Headers forwardRequest(HttpMessage request, InetAddress peer, String scheme, String host, String version) {
+        List<String> nominated = connectionTokens(request);
+        boolean peerTrusted = trusted.contains(peer);
+        Headers.Builder out = Headers.builder();
+        StringBuilder priorXff = null;
+        String priorProto = null;
+        String priorHost = null;
+        StringBuilder priorForwarded = null;
+        boolean trailers = false;
+        for (Iterator<Header> it = request.headerIterator(); it.hasNext(); ) {
+            Header header = it.next();
+            String name = header.getName();
+            String value = header.getValue();
+            switch (classifyRequest(name)) {
+                case KEEP:
+                    if (nominated == null || !contains(nominated, name)) {
+                        out.add(name, value);
+                    }
+                    break;
+                case TE:
+                    trailers |= hasToken(value, "trailers");
+                    break;
+                case XFF:
+                    if (peerTrusted) {
+                        priorXff = append(priorXff, value);
+                    }
+                    break;
+                case XF_PROTO:
+                    if (peerTrusted && priorProto == null) {
+                        priorProto = value.trim();
+                    }
+                    break;
+                case XF_HOST:
+                    if (peerTrusted && priorHost == null) {
+                        priorHost = value.trim();
+                    }
+                    break;
+                case FORWARDED:
+                    if (peerTrusted) {
+                        priorForwarded = append(priorForwarded, value);
+                    }
+                    break;
+                case UNTRUSTED_ONLY_DROP:
+                    if (peerTrusted && (nominated == null || !contains(nominated, name))) {
+                        out.add(name, value);
+                    }
+                    break;
+                default:
+                    break;
+            }
+        }
+        if (trailers) {
+            out.add("TE", "trailers");
+        }
+        String peerText = IpLiterals.format(peer);
+        out.add("X-Forwarded-For", priorXff == null ? peerText : priorXff.append(", ").append(peerText).toString());
+        out.add("X-Forwarded-Proto", priorProto != null && !priorProto.isEmpty() ? priorProto : scheme);
+        out.add("X-Forwarded-Host", priorHost != null && !priorHost.isEmpty() ? priorHost : host);
+        String element = forwardedElement(peer, host, scheme);
+        out.add("Forwarded", priorForwarded == null ? element : priorForwarded.append(", ").append(element).toString());
+        out.add("Via", version + " " + viaName);
+        return out.build();
+    }
+
+    /**
+     * Returns the client's address: the peer's, or, when the peer is trusted, the nearest address in
+     * {@code X-Forwarded-For} (read right to left) that is not a trusted proxy.
+     */
+    public InetAddress clientAddress(HttpMessage request, InetAddress peer) {
+        if (!trusted.contains(peer)) {
+            return peer;
+        }
+        List<String> hops = new ArrayList<>();
+        for (Iterator<Header> it = request.headerIterator("X-Forwarded-For"); it.hasNext(); ) {
+            for (String hop : it.next().getValue().split(",")) {
+                hops.add(hop.trim());
+            }
+        }
+        InetAddress client = peer;
+        for (int i = hops.size() - 1; i >= 0; i--) {
+            InetAddress hop = IpLiterals.parse(hops.get(i));
+            if (hop == null) {
+                break;
+            }
+            client = hop;
+            if (!trusted.contains(hop)) {
+                break;
+            }
+        }
+        return client;
+    }
+
+    /**
+     * Builds the headers to forward for an upstream response: hop-by-hop headers removed, {@code Via}
+     * added. {@code Content-Length} is kept as information (the proxy writes its own framing).
+     *
+     * @throws IllegalArgumentException if a header cannot be forwarded; the caller answers 502
+     */
+    public Headers forwardResponse(HttpMessage response, String version) {
+        List<String> nominated = connectionTokens(response);
+        Headers.Builder out = Headers.builder();
+        for (Iterator<Header> it = response.headerIterator(); it.hasNext(); ) {
+            Header header = it.next();
+            String name = header.getName();
+            if (classifyResponse(name) == KEEP && (nominated == null || !contains(nominated, name))) {
+                out.add(name, header.getValue());
+            }
+        }
+        out.add("Via", version + " " + viaName);
+        return out.build();
+    }
+
+    /**
+     * Returns true when a request header with this name and value must not be copied from a filter's
+     * request onto the upstream request: hop-by-hop headers, framing, {@code Host} and {@code Expect},
+     * which the proxy writes itself. {@code TE} passes only as {@code trailers}.
+     */
+    public static boolean isReservedOnForwarding(String name, String value) {
+        switch (classifyRequest(name)) {
+            case HOP:
+            case DROP:
+            case PROTECTED:
+                return true;
+            case TE:
+                return !value.trim().equalsIgnoreCase("trailers");
+            default:
+                return false;
+        }
+    }
+
+    /** Returns true when {@code name} must not be sent on a response (hop-by-hop or framing). */
+    public static boolean isHopByHopResponseHeader(String name) {
+        int kind = classifyResponse(name);
+        return kind == HOP || kind == TE;
+    }
+
+    /** Builds one RFC 7239 element: {@code for=...;host=...;proto=...}, quoting where the grammar needs it. */
+    static String forwardedElement(InetAddress peer, String host, String scheme) {
+        StringBuilder element = new StringBuilder(64).append("for=");
+        String address = IpLiterals.format(peer);
+        if (IpLiterals.isIpv6(peer)) {
+            element.append("\"[").append(address).append("]\"");
+        } else {
+            element.append(address);
+        }
+        element.append(";host=");
+        appendValue(element, host);
+        element.append(";proto=").append(scheme);
+        return element.toString();
+    }
+
+    /** RFC 7239 values are tokens or quoted strings; a host with a port or brackets needs quotes. */
+    private static void appendValue(StringBuilder out, String value) {
+        boolean token = !value.isEmpty();
+        for (int i = 0; i < value.length() && token; i++) {
+            token = isTokenChar(value.charAt(i));
+        }
+        if (token) {
+            out.append(value);
+            return;
+        }
+        out.append('"');
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == '"' || c == '\\') {
+                out.append('\\');
+            }
+            out.append(c);
+        }
+        out.append('"');
+    }
+
+    private static boolean isTokenChar(char c) {
+        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+                || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+    }
+
+    /**
+     * Returns the header names listed in {@code Connection}, in lower case, leaving out {@code close},
+     * {@code keep-alive} (hop-by-hop anyway) and the protected framing and routing headers; null when none.
+     */
+    private static List<String> connectionTokens(HttpMessage message) {
+        List<String> tokens = null;
+        for (Iterator<Header> it = message.headerIterator("Connection"); it.hasNext(); ) {
+            for (String token : it.next().getValue().split(",")) {
+                String name = token.trim();
+                if (name.isEmpty() || name.equalsIgnoreCase("close") || name.equalsIgnoreCase("keep-alive")
+                        || classifyRequest(name) == PROTECTED || name.equalsIgnoreCase("host")) {
+                    continue;
+                }
+                if (tokens == null) {
+                    tokens = new ArrayList<>(4);
+                }
+                tokens.add(name.toLowerCase(Locale.ROOT));
+            }
+        }
+        return tokens;
+    }
+
+    private static boolean contains(List<String> lowerNames, String name) {
+        for (int i = 0; i < lowerNames.size(); i++) {
+            if (lowerNames.get(i).equalsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean hasToken(String value, String token) {
+        for (String part : value.split(",")) {
+            String element = part.trim();
+            int semicolon = element.indexOf(';');
+            if (semicolon >= 0) {
+                element = element.substring(0, semicolon).trim();
+            }
+            if (element.equalsIgnoreCase(token)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static StringBuilder append(StringBuilder list, String value) {
+        String trimmed = value.trim();
+        if (trimmed.isEmpty()) {
+            return list;
+        }
+        if (list == null) {
+            return new StringBuilder(trimmed);
+        }
+        return list.append(", ").append(trimmed);
+    }
+
+    private static int classifyRequest(String name) {
+        switch (name.length()) {
+            case 2:
+                return name.equalsIgnoreCase("te") ? TE : KEEP;
+            case 4:
+                return name.equalsIgnoreCase("host") ? DROP : KEEP;
+            case 6:
+                return name.equalsIgnoreCase("expect") ? DROP : KEEP;
+            case 7:
+                return name.equalsIgnoreCase("trailer") || name.equalsIgnoreCase("upgrade") ? HOP : KEEP;
+            case 9:
+                if (name.equalsIgnoreCase("forwarded")) {
+                    return FORWARDED;
+                }
+                return name.equalsIgnoreCase("x-real-ip") ? UNTRUSTED_ONLY_DROP : KEEP;
+            case 10:
+                return name.equalsIgnoreCase("connection") || name.equalsIgnoreCase("keep-alive") ? HOP : KEEP;
+            case 14:
+                if (name.equalsIgnoreCase("content-length")) {
+                    return PROTECTED;
+                }
+                return name.equalsIgnoreCase("http2-settings") ? HOP : KEEP;
+            case 15:
+                return name.equalsIgnoreCase("x-forwarded-for") ? XFF : KEEP;
+            case 16:
+                if (name.equalsIgnoreCase("x-forwarded-host")) {
+                    return XF_HOST;
+                }
+                if (name.equalsIgnoreCase("proxy-connection")) {
+                    return HOP;
+                }
+                return name.equalsIgnoreCase("x-forwarded-port") ? UNTRUSTED_ONLY_DROP : KEEP;
+            case 17:
+                if (name.equalsIgnoreCase("transfer-encoding")) {
+                    return PROTECTED;
+                }
+                return name.equalsIgnoreCase("x-forwarded-proto") ? XF_PROTO : KEEP;
+            case 19:
+                return name.equalsIgnoreCase("proxy-authorization") ? HOP : KEEP;
+            default:
+                return KEEP;
+        }
+    }
+
+    private static int classifyResponse(String name) {
+        switch (name.length()) {
+            case 2:
+                return name.equalsIgnoreCase("te") ? TE : KEEP;
+            case 7:
+                return name.equalsIgnoreCase("trailer") || name.equalsIgnoreCase("upgrade") ? HOP : KEEP;
+            case 10:
+                return name.equalsIgnoreCase("connection") || name.equalsIgnoreCase("keep-alive") ? HOP : KEEP;
+            case 16:
+                return name.equalsIgnoreCase("proxy-connection") ? HOP : KEEP;
+            case 17:
+                return name.equalsIgnoreCase("transfer-encoding") ? HOP : KEEP;
+            case 18:
+                return name.equalsIgnoreCase("proxy-authenticate") ? HOP : KEEP;
+            default:
+                return KEEP;
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package dev.gatehouse.proxy.core.internal.server;
+
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import javax.net.ssl.SSLSession;
+import org.apache.hc.core5.http.EndpointDetails;
+import org.apache.hc.core5.http.ProtocolVersion;
+import org.apache.hc.core5.http.impl.nio.HttpConnectionEventHandler;
+import org.apache.hc.core5.io.CloseMode;
+import org.apache.hc.core5.reactor.IOSession;
+import org.apache.hc.core5.util.Timeout;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delegates every event to HttpCore's protocol handler and runs an action once the connection has closed,
+ * so the proxy can keep its registries (open client connections, idle upstream connections) exact. The
+ * action must not throw; if it does, the exception is logged and swallowed, because anything that escapes
+ * a disconnect callback stops the whole I/O thread.
+ */
+final class ClosingHandler implements HttpConnectionEventHandler {
+
+    private static final Logger logger = LoggerFactory.getLogger(ClosingHandler.class);
+
+    private final HttpConnectionEventHandler delegate;
+    private final Runnable onClosed;
+
+    ClosingHandler(HttpConnectionEventHandler delegate, Runnable onClosed) {
+        this.delegate = delegate;
+        this.onClosed = onClosed;
+    }
+
+    @Override
+    public void connected(IOSession session) throws IOException {
+        delegate.connected(session);
+    }
+
+    @Override
+    public void inputReady(IOSession session, ByteBuffer src) throws IOException {
+        delegate.inputReady(session, src);
+    }
+
+    @Override
+    public void outputReady(IOSession session) throws IOException {
+        delegate.outputReady(session);
+    }
+
+    @Override
+    public void timeout(IOSession session, Timeout timeout) throws IOException {
+        delegate.timeout(session, timeout);
+    }
+
+    @Override
+    public void exception(IOSession session, Exception cause) {
+        delegate.exception(session, cause);
+    }
+
+    @Override
+    public void disconnected(IOSession session) {
+        try {
+            delegate.disconnected(session);
+        } finally {
+            try {
+                onClosed.run();
+            } catch (RuntimeException e) {
+                logger.error("Broken invariant: the close action of {} threw", session, e);
+            }
+        }
+    }
+
+    @Override
+    public EndpointDetails getEndpointDetails() {
+        return delegate.getEndpointDetails();
+    }
+
+    @Override
+    public void setSocketTimeout(Timeout timeout) {
+        delegate.setSocketTimeout(timeout);
+    }
+
+    @Override
+    public Timeout getSocketTimeout() {
+        return delegate.getSocketTimeout();
+    }
+
+    @Override
+    public ProtocolVersion getProtocolVersion() {
+        return delegate.getProtocolVersion();
+    }
+
+    @Override
+    public SocketAddress getRemoteAddress() {
+        return delegate.getRemoteAddress();
+    }
+
+    @Override
+    public SocketAddress getLocalAddress() {
+        return delegate.getLocalAddress();
+    }
+
+    @Override
+    public boolean isOpen() {
+        return delegate.isOpen();
+    }
+
+    @Override
+    public SSLSession getSSLSession() {
+        return delegate.getSSLSession();
+    }
+
+    @Override
+    public void close() throws IOException {
+        delegate.close();
+    }
+
+    @Override
+    public void close(CloseMode closeMode) {
+        delegate.close(closeMode);
+    }
+
+    @Override
+    public String toString() {
+        return delegate.toString();
+    }
+}

@@ -1,0 +1,120 @@
+package dev.gatehouse.proxy.core.internal.server;
+
+import dev.gatehouse.proxy.core.internal.client.UpstreamConnection;
+import dev.gatehouse.proxy.core.internal.client.UpstreamFraming;
+import dev.gatehouse.proxy.core.internal.exchange.Exchange;
+import org.apache.hc.core5.http.EntityDetails;
+import org.apache.hc.core5.http.HttpRequest;
+import org.apache.hc.core5.http.HttpResponse;
+import org.apache.hc.core5.http.config.CharCodingConfig;
+import org.apache.hc.core5.http.config.Http1Config;
+import org.apache.hc.core5.http.impl.DefaultConnectionReuseStrategy;
+import org.apache.hc.core5.http.impl.nio.ClientHttp1IOEventHandler;
+import org.apache.hc.core5.http.impl.nio.ClientHttp1StreamDuplexer;
+import org.apache.hc.core5.http.impl.nio.DefaultHttpRequestParserFactory;
+import org.apache.hc.core5.http.impl.nio.DefaultHttpRequestWriterFactory;
+import org.apache.hc.core5.http.impl.nio.DefaultHttpResponseParserFactory;
+import org.apache.hc.core5.http.impl.nio.DefaultHttpResponseWriterFactory;
+import org.apache.hc.core5.http.impl.nio.ServerHttp1IOEventHandler;
+import org.apache.hc.core5.http.impl.nio.ServerHttp1StreamDuplexer;
+import org.apache.hc.core5.http.message.BasicHttpRequest;
+import org.apache.hc.core5.http.protocol.HttpContext;
+import org.apache.hc.core5.http.protocol.HttpProcessor;
+import org.apache.hc.core5.http.HttpRequestFactory;
+import org.apache.hc.core5.reactor.IOEventHandler;
+import org.apache.hc.core5.reactor.IOEventHandlerFactory;
+import org.apache.hc.core5.reactor.ProtocolIOSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Gives each new session its protocol handler: sessions accepted by a listener get an HTTP/1.1 server
+ * duplexer whose exchanges are proxied; sessions the proxy opened to an upstream get an HTTP/1.1 client
+ * duplexer. The attachment tells them apart.
+ */
+final class ProtocolDispatcher implements IOEventHandlerFactory {
+
+    private static final Logger logger = LoggerFactory.getLogger(ProtocolDispatcher.class);
+
+    /** Keeps request targets exactly as received; the proxy parses them itself (no java.net.URI per request). */
+    private static final HttpRequestFactory<HttpRequest> RAW_TARGETS = new HttpRequestFactory<>() {
+        @Override
+        public HttpRequest newHttpRequest(String method, String uri) {
+            return new BasicHttpRequest(method, null, null, uri);
+        }
+
+        @Override
+        public HttpRequest newHttpRequest(String method, java.net.URI uri) {
+            return new BasicHttpRequest(method, uri);
+        }
+    };
+
+    /** The proxy writes every response header itself, framing included; HttpCore must add nothing. */
+    private static final HttpProcessor NOTHING = new HttpProcessor() {
+        @Override
+        public void process(HttpRequest request, EntityDetails entity, HttpContext context) {
+        }
+
+        @Override
+        public void process(HttpResponse response, EntityDetails entity, HttpContext context) {
+        }
+    };
+
+    private final ProxyServer server;
+    private final Http1Config serverConfig;
+    private final Http1Config clientConfig;
+    private final DefaultHttpRequestParserFactory requestParsers;
+    private final DefaultHttpResponseWriterFactory responseWriters;
+    private final DefaultHttpResponseParserFactory responseParsers;
+    private final DefaultHttpRequestWriterFactory requestWriters;
+
+    ProtocolDispatcher(ProxyServer server, Http1Config serverConfig, Http1Config clientConfig) {
+        this.server = server;
+        this.serverConfig = serverConfig;
+        this.clientConfig = clientConfig;
+        this.requestParsers = new DefaultHttpRequestParserFactory(serverConfig, RAW_TARGETS, null);
+        this.responseWriters = new DefaultHttpResponseWriterFactory(serverConfig);
+        this.responseParsers = new DefaultHttpResponseParserFactory(clientConfig);
+        this.requestWriters = new DefaultHttpRequestWriterFactory(clientConfig);
+    }
+
+    @Override
+    public IOEventHandler createHandler(ProtocolIOSession session, Object attachment) {
+        if (attachment instanceof UpstreamConnection) {
+            UpstreamConnection upstream = (UpstreamConnection) attachment;
+            ClientHttp1StreamDuplexer duplexer = new ClientHttp1StreamDuplexer(
+                    session, UpstreamFraming.INSTANCE, clientConfig, CharCodingConfig.DEFAULT,
+                    DefaultConnectionReuseStrategy.INSTANCE, responseParsers.create(), requestWriters.create(),
+                    null, null, null);
+            return new ClosingHandler(new ClientHttp1IOEventHandler(duplexer), upstream::disconnected);
+        }
+        Listener listener = attachment instanceof Listener ? (Listener) attachment : Listener.HTTP;
+        int worker = Math.max(0, server.reactor().currentWorker());
+        DownstreamConnection connection = new DownstreamConnection(server, session, listener.scheme(), worker);
+        session.setSocketTimeout(server.keepAliveTimeout());
+        ServerHttp1StreamDuplexer duplexer = new ServerHttp1StreamDuplexer(
+                session, NOTHING, (request, context) -> new Exchange(connection), listener.scheme(), serverConfig,
+                CharCodingConfig.DEFAULT, DefaultConnectionReuseStrategy.INSTANCE, requestParsers.create(),
+                responseWriters.create(), null, null, null, ProtocolDispatcher::exchangeFailedWithoutHandler);
+        server.connectionOpened(connection);
+        return new ClosingHandler(new ServerHttp1IOEventHandler(duplexer), () -> server.connectionClosed(connection));
+    }
+
+    private static void exchangeFailedWithoutHandler(Exception cause) {
+        logger.debug("A client connection failed outside an exchange", cause);
+    }
+
+    /** What a listener hands to the sessions it accepts. */
+    static final class Listener {
+        static final Listener HTTP = new Listener("http");
+        private final String scheme;
+
+        Listener(String scheme) {
+            this.scheme = scheme;
+        }
+
+        String scheme() {
+            return scheme;
+        }
+    }
+}
