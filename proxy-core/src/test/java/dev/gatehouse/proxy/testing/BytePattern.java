@@ -85,4 +85,53 @@ public final class BytePattern {
         }
         return position;
     }
+
+    /** Returns a sink that checks every byte written to it against the pattern, counting from 0. */
+    public static Verifier verifier() {
+        return new Verifier();
+    }
+
+    /** Checks bytes against the pattern as they are written. */
+    public static final class Verifier extends OutputStream {
+        private long position;
+
+        @Override
+        public void write(int b) {
+            if ((byte) b != at(position)) {
+                throw new AssertionError("body differs from the pattern at byte " + position);
+            }
+            position++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            for (int i = 0; i < len; i++) {
+                if (b[off + i] != at(position + i)) {
+                    throw new AssertionError("body differs from the pattern at byte " + (position + i));
+                }
+            }
+            position += len;
+        }
+
+        /** Returns how many bytes were checked. */
+        public long count() {
+            return position;
+        }
+    }
+
+    /** Writes {@code length} pattern bytes as a chunked body, chunks of at most 32 KiB, then the last chunk. */
+    public static void writeChunked(OutputStream out, long length) throws IOException {
+        byte[] buffer = new byte[32 * 1024];
+        long position = 0;
+        while (position < length) {
+            int chunk = (int) Math.min(buffer.length, length - position);
+            fill(buffer, chunk, position);
+            out.write((Integer.toHexString(chunk) + "\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.write(buffer, 0, chunk);
+            out.write(new byte[] {'\r', '\n'});
+            position += chunk;
+        }
+        out.write("0\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        out.flush();
+    }
 }

@@ -64,6 +64,17 @@ public final class RawHttp implements AutoCloseable {
 
     /** Reads one response; for HEAD pass {@code headRequest} so no body is expected. */
     public Response read(boolean headRequest) throws IOException {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        Response response = read(headRequest, body);
+        response.body = body.toByteArray();
+        return response;
+    }
+
+    /**
+     * Reads one response, streaming its body into {@code sink} instead of keeping it; {@link Response#length}
+     * tells how many body bytes came.
+     */
+    public Response read(boolean headRequest, OutputStream body) throws IOException {
         String statusLine = readLine();
         if (statusLine == null) {
             throw new IOException("connection closed before a response");
@@ -81,7 +92,6 @@ public final class RawHttp implements AutoCloseable {
             response.complete = true;
             return response;
         }
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
         String length = response.header("Content-Length");
         String coding = response.header("Transfer-Encoding");
         try {
@@ -102,18 +112,19 @@ public final class RawHttp implements AutoCloseable {
                         response.complete = trailer != null;
                         break;
                     }
-                    copy(body, chunk);
+                    copy(body, chunk, response);
                     readLine();
                 }
             } else if (length != null) {
                 long expected = Long.parseLong(length);
-                copy(body, expected);
+                copy(body, expected, response);
                 response.complete = true;
             } else {
                 byte[] buffer = new byte[8192];
                 int read;
                 while ((read = in.read(buffer)) >= 0) {
                     body.write(buffer, 0, read);
+                    response.length += read;
                 }
                 response.complete = true;
                 response.closed = true;
@@ -121,7 +132,6 @@ public final class RawHttp implements AutoCloseable {
         } catch (IOException e) {
             response.failure = e;
         }
-        response.body = body.toByteArray();
         return response;
     }
 
@@ -145,7 +155,7 @@ public final class RawHttp implements AutoCloseable {
         }
     }
 
-    private void copy(ByteArrayOutputStream body, long count) throws IOException {
+    private void copy(OutputStream body, long count, Response response) throws IOException {
         byte[] buffer = new byte[8192];
         long left = count;
         while (left > 0) {
@@ -154,6 +164,7 @@ public final class RawHttp implements AutoCloseable {
                 throw new IOException("connection closed with " + left + " body bytes missing");
             }
             body.write(buffer, 0, read);
+            response.length += read;
             left -= read;
         }
     }
@@ -186,6 +197,8 @@ public final class RawHttp implements AutoCloseable {
         public final List<String[]> headers;
         public final List<String[]> trailers = new ArrayList<>();
         public byte[] body = new byte[0];
+        /** The number of body bytes received. */
+        public long length;
         /** True when the body ended as its framing said it would. */
         public boolean complete;
         /** True when the body was delimited by the connection closing. */

@@ -81,6 +81,10 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
     private static final long MAX_DISCARD = 1 << 20;
     /** Informational responses relayed per exchange before the upstream is judged hostile. */
     private static final int MAX_INFORMATIONAL = 32;
+    /** The input window HttpCore gives each message, in bytes; the configs set it to this value. */
+    public static final int WINDOW = 64 * 1024;
+    /** Smallest grant made while the sender can still send: fewer, larger grants mean fewer wake-ups. */
+    private static final int GRANT_BATCH = 16 * 1024;
     /** Transparent retries of a request HttpCore reports as never sent (the pooled connection had closed). */
     private static final int MAX_NOT_EXECUTED_RETRIES = 2;
 
@@ -236,7 +240,7 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
             }
             creditClient();
         } catch (IOException | RuntimeException e) {
-            logger.warn("{} broken invariant while reading the request body; closing", id(), e);
+            logger.warn("{} broken invariant while reading the request body; closing (received {}, done {}, credited {}, buffered {}, capacity {})", id(), requestReceived, requestDone, requestCredited, requestPipe.size(), clientCapacity, e);
             abortClient();
         } finally {
             unlock();
@@ -826,6 +830,9 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
                 return;                          // a late report about an attempt that completed
             }
             boolean connected = failed.connection != null;
+            if (logger.isDebugEnabled()) {
+                logger.debug("{} upstream attempt failed: {} in state {}", id(), cause.toString(), describe(failed));
+            }
             failed.discardConnection();
             if (failed != attempt || clientGone) {
                 return;
@@ -931,29 +938,46 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
         }
     }
 
-    /** Grants the client as much new input capacity as has been passed on (or dropped) since the last grant. */
+    /** Grants the client input capacity for what has been passed on (or dropped) since the last grant. */
     private void creditClient() {
-        long owed = requestDone - requestCredited;
-        if (clientCapacity != null && owed > 0) {
-            requestCredited += owed;
-            try {
-                clientCapacity.update((int) Math.min(owed, Integer.MAX_VALUE));
-            } catch (IOException e) {
-                logger.debug("{} cannot update the client's input capacity: {}", id(), e.toString());
-            }
+        if (clientCapacity != null) {
+            long granted = grant(clientCapacity, requestReceived, requestDone, requestCredited);
+            requestCredited += granted;
         }
     }
 
     private void creditUpstream(UpstreamAttempt current) {
-        long owed = current.responseDone - current.responseCredited;
-        if (current.capacity != null && owed > 0) {
-            current.responseCredited += owed;
-            try {
-                current.capacity.update((int) Math.min(owed, Integer.MAX_VALUE));
-            } catch (IOException e) {
-                logger.debug("{} cannot update the upstream's input capacity: {}", id(), e.toString());
-            }
+        if (current.capacity != null) {
+            long granted = grant(current.capacity, current.responseDone + current.responsePipe.size(),
+                    current.responseDone, current.responseCredited);
+            current.responseCredited += granted;
         }
+    }
+
+    /**
+     * Grants capacity so the sender's window becomes {@code WINDOW - buffered}, and returns what was granted.
+     *
+     * <p>HttpCore's window starts at {@link #WINDOW} per message, shrinks by every byte it hands over and
+     * grows by every grant; but each grant re-arms reading even when the window is still negative (it
+     * overshoots by a read buffer when a consumer falls behind). So a grant is only made when it brings
+     * the window above zero, and, while reading is still armed, only in batches, to spare wake-ups.
+     */
+    private long grant(CapacityChannel channel, long received, long done, long credited) {
+        long owed = done - credited;
+        if (owed <= 0) {
+            return 0;
+        }
+        long window = WINDOW - received + credited;
+        long after = window + owed;
+        if (after <= 0 || (window > 0 && owed < GRANT_BATCH)) {
+            return 0;
+        }
+        try {
+            channel.update((int) Math.min(owed, Integer.MAX_VALUE));
+        } catch (IOException e) {
+            logger.debug("{} cannot update an input capacity: {}", id(), e.toString());
+        }
+        return owed;
     }
 
     /** The client's remaining body will not be forwarded: read and drop it, then close the connection. */
@@ -1041,6 +1065,19 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
     private static String versionOf(HttpResponse response) {
         ProtocolVersion version = response.getVersion();
         return version != null && version.getMinor() == 0 && version.getMajor() == 1 ? "1.0" : "1.1";
+    }
+
+    /** Returns the flow-control state, for DEBUG lines about failures. Call with the lock held. */
+    private String describe(UpstreamAttempt current) {
+        return "request[received=" + requestReceived + " done=" + requestDone + " credited=" + requestCredited
+                + " buffered=" + requestPipe.size() + " ended=" + requestEnded + " discarding=" + requestDiscarding
+                + " capacity=" + (clientCapacity != null) + "] upstream[channel=" + (current.channel != null)
+                + " complete=" + current.requestComplete + " aborted=" + current.requestAborted
+                + "] response[head=" + current.responseHeadReceived + " done=" + current.responseDone
+                + " credited=" + current.responseCredited + " buffered=" + current.responsePipe.size()
+                + " complete=" + current.responseComplete + " capacity=" + (current.capacity != null)
+                + " committed=" + responseCommitted + " streaming=" + streaming + " clientChannel="
+                + (clientChannel != null) + " ended=" + responseEnded + "]";
     }
 
     private String routeName() {

@@ -6,7 +6,6 @@ import dev.gatehouse.proxy.core.internal.exchange.Exchange;
 import org.apache.hc.core5.http.EntityDetails;
 import org.apache.hc.core5.http.HttpRequest;
 import org.apache.hc.core5.http.HttpResponse;
-import org.apache.hc.core5.http.config.CharCodingConfig;
 import org.apache.hc.core5.http.config.Http1Config;
 import org.apache.hc.core5.http.impl.DefaultConnectionReuseStrategy;
 import org.apache.hc.core5.http.impl.nio.ClientHttp1IOEventHandler;
@@ -82,20 +81,19 @@ final class ProtocolDispatcher implements IOEventHandlerFactory {
     public IOEventHandler createHandler(ProtocolIOSession session, Object attachment) {
         if (attachment instanceof UpstreamConnection) {
             UpstreamConnection upstream = (UpstreamConnection) attachment;
-            ClientHttp1StreamDuplexer duplexer = new ClientHttp1StreamDuplexer(
-                    session, UpstreamFraming.INSTANCE, clientConfig, CharCodingConfig.DEFAULT,
-                    DefaultConnectionReuseStrategy.INSTANCE, responseParsers.create(), requestWriters.create(),
-                    null, null, null);
+            ClientHttp1StreamDuplexer duplexer = new ProxyClientDuplexer(session, UpstreamFraming.INSTANCE,
+                    clientConfig, DefaultConnectionReuseStrategy.INSTANCE, responseParsers.create(),
+                    requestWriters.create());
             return new ClosingHandler(new ClientHttp1IOEventHandler(duplexer), upstream::disconnected);
         }
         Listener listener = attachment instanceof Listener ? (Listener) attachment : Listener.HTTP;
         int worker = Math.max(0, server.reactor().currentWorker());
         DownstreamConnection connection = new DownstreamConnection(server, session, listener.scheme(), worker);
         session.setSocketTimeout(server.keepAliveTimeout());
-        ServerHttp1StreamDuplexer duplexer = new ServerHttp1StreamDuplexer(
-                session, NOTHING, (request, context) -> new Exchange(connection), listener.scheme(), serverConfig,
-                CharCodingConfig.DEFAULT, DefaultConnectionReuseStrategy.INSTANCE, requestParsers.create(),
-                responseWriters.create(), null, null, null, ProtocolDispatcher::exchangeFailedWithoutHandler);
+        ServerHttp1StreamDuplexer duplexer = new ProxyServerDuplexer(session, NOTHING,
+                (request, context) -> new Exchange(connection), listener.scheme(), serverConfig,
+                DefaultConnectionReuseStrategy.INSTANCE, requestParsers.create(), responseWriters.create(),
+                ProtocolDispatcher::exchangeFailedWithoutHandler);
         server.connectionOpened(connection);
         return new ClosingHandler(new ServerHttp1IOEventHandler(duplexer), () -> server.connectionClosed(connection));
     }

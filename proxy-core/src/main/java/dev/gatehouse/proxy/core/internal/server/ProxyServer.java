@@ -6,6 +6,7 @@ import dev.gatehouse.proxy.balancer.LoadBalancingStrategy;
 import dev.gatehouse.proxy.core.internal.balancer.RoundRobinStrategy;
 import dev.gatehouse.proxy.core.internal.balancer.UpstreamGroup;
 import dev.gatehouse.proxy.core.internal.client.UpstreamState;
+import dev.gatehouse.proxy.core.internal.exchange.Exchange;
 import dev.gatehouse.proxy.core.internal.headers.HeaderRules;
 import dev.gatehouse.proxy.core.internal.headers.TrustedProxies;
 import dev.gatehouse.proxy.core.internal.log.RateLimitedLog;
@@ -79,8 +80,11 @@ public final class ProxyServer {
         // the upstream timeouts fire first and the client gets a 504 instead of a closed connection.
         this.activeTimeout = Timeout.of(longest.plusSeconds(5));
         this.headerRules = new HeaderRules(TrustedProxies.parse(config.trustedProxies()), config.viaName());
-        Http1Config serverHttp = Http1Config.custom().build();
+        Http1Config serverHttp = Http1Config.custom()
+                .setInitialWindowSize(Exchange.WINDOW)
+                .build();
         Http1Config clientHttp = Http1Config.custom()
+                .setInitialWindowSize(Exchange.WINDOW)
                 .setWaitForContinueTimeout(Timeout.of(config.expectContinueTimeout()))
                 .build();
         IOReactorConfig reactorConfig = IOReactorConfig.custom()
