@@ -50,6 +50,7 @@ import org.apache.hc.core5.http.nio.CapacityChannel;
 import org.apache.hc.core5.http.nio.DataStreamChannel;
 import org.apache.hc.core5.http.nio.ResponseChannel;
 import org.apache.hc.core5.http.protocol.HttpContext;
+import org.apache.hc.core5.util.Timeout;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,6 +80,8 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
 
     /** How much of an unwanted request body is read and dropped before the connection is closed instead. */
     private static final long MAX_DISCARD = 1 << 20;
+    /** How long a client may stay silent while an unwanted request body is being read and dropped. */
+    private static final Timeout LINGER = Timeout.ofSeconds(2);
     /** Informational responses relayed per exchange before the upstream is judged hostile. */
     private static final int MAX_INFORMATIONAL = 32;
     /** The input window HttpCore gives each message, in bytes; the configs set it to this value. */
@@ -125,6 +128,7 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
     private DataStreamChannel clientChannel;
     private boolean responseEnded;
     private boolean closeAfterResponse;
+    private boolean closeDelimited;
     private boolean clientGone;
     private boolean released;
     private CompletableFuture<ProxyResponse> failLater;
@@ -299,6 +303,7 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
                 if (!fixedBody.hasRemaining()) {
                     responseEnded = true;
                     channel.endStream();
+                    lingerIfDiscarding();
                 }
             } else if (streaming && attempt != null) {
                 pumpResponse(attempt);
@@ -558,6 +563,7 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
                     httpResponse.addHeader("Transfer-Encoding", "chunked");
                 } else {
                     closeAfterResponse = true;   // HTTP/1.0: the end of the body is the end of the connection
+                    closeDelimited = true;
                 }
                 if (length != 0) {
                     entity = new BasicEntityDetails(length, null);
@@ -591,6 +597,14 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
         }
         try {
             responseChannel.sendResponse(httpResponse, entity, context);
+            if (entity == null) {
+                lock.lock();
+                try {
+                    lingerIfDiscarding();
+                } finally {
+                    unlock();
+                }
+            }
         } catch (HttpException | IOException | RuntimeException e) {
             logger.debug("{} cannot send the response head: {}", id(), e.toString());
             lock.lock();
@@ -724,8 +738,6 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
             if (from != attempt || from.ended) {
                 return;
             }
-            from.responseHeadReceived = true;
-            from.responseEntity = entity;
             if (from.connection != null) {
                 from.connection.socketTimeout(from.idleTimeout);
             }
@@ -745,6 +757,9 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
             } catch (IllegalArgumentException e) {
                 throw new ProtocolException("invalid response from " + from.state.upstream() + ": " + e.getMessage());
             }
+            // Only a head that was accepted counts: a rejected one fails the attempt with a 502.
+            from.responseHeadReceived = true;
+            from.responseEntity = entity;
             if (entity == null) {
                 from.responseComplete = true;
                 from.releaseIfDone();
@@ -931,6 +946,7 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
             if (current.responsePipe.isEmpty() && current.responseComplete) {
                 responseEnded = true;
                 clientChannel.endStream(current.responseTrailers);
+                lingerIfDiscarding();
             }
         } catch (IOException e) {
             logger.debug("{} the client connection failed while writing the response: {}", id(), e.toString());
@@ -980,6 +996,13 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
         return owed;
     }
 
+    /** Once the response is out, a client that does not finish the body it will not be asked for is let go. */
+    private void lingerIfDiscarding() {
+        if (requestDiscarding && !requestEnded) {
+            connection.linger(LINGER);
+        }
+    }
+
     /** The client's remaining body will not be forwarded: read and drop it, then close the connection. */
     private void startDiscardingRequest() {
         requestDiscarding = true;
@@ -1026,15 +1049,25 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
         }
     }
 
-    /** Resets the client connection: the response, if started, must not look complete. */
+    /**
+     * Cuts the client connection so a response that was started cannot look complete. With a length or
+     * chunked framing a plain close already shows the cut (the length is not met, the last chunk never
+     * comes), and it delivers what was sent so far; a body that ends with the connection needs a reset.
+     */
     private void abortClient() {
+        boolean reset;
         lock.lock();
         try {
             clientGoneLocked();
+            reset = !responseCommitted || closeDelimited;
         } finally {
             unlock();
         }
-        connection.closeNow();
+        if (reset) {
+            connection.closeNow();
+        } else {
+            connection.closeAfterSent();
+        }
     }
 
     /**

@@ -76,6 +76,16 @@ public final class DownstreamConnection {
         }
     }
 
+    /**
+     * After a response that left the request body unread (an early 413, a refused {@code Expect}), keeps
+     * reading and dropping for a short while instead of closing at once, as nginx's lingering close does:
+     * closing a socket with unread input sends a reset, which can destroy the response before the client
+     * reads it. A client that sends nothing for {@code timeout} is disconnected.
+     */
+    public void linger(Timeout timeout) {
+        session.setSocketTimeout(timeout);
+    }
+
     /** Returns true when no exchange is in flight. */
     public boolean isIdle() {
         return inFlight.get() == 0;
@@ -87,6 +97,14 @@ public final class DownstreamConnection {
      */
     public void closeNow() {
         session.close(CloseMode.IMMEDIATE);
+    }
+
+    /**
+     * Closes the connection with a FIN after what has reached the socket, without waiting for anything in
+     * progress: for cutting a response whose framing already shows the cut.
+     */
+    public void closeAfterSent() {
+        session.close(CloseMode.GRACEFUL);
     }
 
     /** Asks HttpCore to close the connection once the exchange in progress, if any, has finished. */
