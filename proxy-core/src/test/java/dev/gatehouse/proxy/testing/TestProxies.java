@@ -18,15 +18,20 @@ public final class TestProxies {
     private TestProxies() {
     }
 
-    /** Returns a builder listening on 127.0.0.1:0 with 2 I/O threads and test-sized timeouts. */
+    /** Returns a builder listening on 127.0.0.1:0 with 2 I/O threads, test-sized timeouts and a 10 s drain. */
     public static ReverseProxyBuilder builder() {
+        return builder(Duration.ofSeconds(10));
+    }
+
+    /** Returns a builder like {@link #builder()} with the given drain timeout. */
+    public static ReverseProxyBuilder builder(Duration drain) {
         return ReverseProxy.builder()
                 .listen("127.0.0.1", 0)
                 .ioThreads(2)
                 .connectTimeout(Duration.ofSeconds(2))
                 .responseTimeout(Duration.ofSeconds(10))
                 .idleTimeout(Duration.ofSeconds(10))
-                .drainTimeout(Duration.ofSeconds(10));
+                .drainTimeout(drain);
     }
 
     /** Starts a proxy with one catch-all round-robin route over {@code upstreams}. */
