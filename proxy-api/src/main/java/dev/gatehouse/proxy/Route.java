@@ -288,8 +288,9 @@ public final class Route {
         }
 
         /**
-         * Adds host patterns: exact names ({@code api.example.com}) or a wildcard for the leftmost labels
-         * ({@code *.example.com}). Ports are not part of a pattern.
+         * Adds host patterns: exact names ({@code api.example.com}), a wildcard for the leftmost labels
+         * ({@code *.example.com}) or IP literals ({@code 10.0.0.1}, {@code ::1}). Ports are not part of a
+         * pattern.
          */
         public Builder host(String... patterns) {
             requireNonNull(patterns, "patterns");
@@ -545,6 +546,13 @@ public final class Route {
         private static String checkHostPattern(String pattern) {
             requireNonNull(pattern, "host");
             String lower = pattern.toLowerCase(Locale.ROOT);
+            if (lower.startsWith("[") && lower.endsWith("]")) {
+                lower = lower.substring(1, lower.length() - 1);     // IPv6 literals match without brackets
+            }
+            if (lower.indexOf(':') >= 0 && !lower.chars().allMatch(c -> c == ':' || c == '.' || Character.digit(c, 16) >= 0)) {
+                throw new IllegalArgumentException("host: \"" + pattern
+                        + "\" (expected: a name without a port, such as api.example.com, or an IPv6 literal)");
+            }
             String rest = lower.startsWith("*.") ? lower.substring(2) : lower;
             if (rest.isEmpty()) {
                 throw new IllegalArgumentException("host: \"" + pattern + "\" (expected: a name such as api.example.com or *.example.com)");
@@ -552,7 +560,7 @@ public final class Route {
             for (int i = 0; i < rest.length(); i++) {
                 char c = rest.charAt(i);
                 boolean ok = c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_'
-                        || c == ':' || c == '[' || c == ']';
+                        || c == ':';
                 if (!ok) {
                     throw new IllegalArgumentException("host: \"" + pattern + "\" has an invalid character '" + c
                             + "' (expected: a name such as api.example.com or *.example.com, without a port)");

@@ -1,0 +1,68 @@
+package dev.gatehouse.proxy.core.internal.exchange;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.nio.DataStreamChannel;
+import org.junit.jupiter.api.Test;
+
+class BodyPipeTest {
+
+    /** A channel that takes at most {@code limit} bytes a call and keeps them. */
+    private static final class SlowChannel implements DataStreamChannel {
+        final java.io.ByteArrayOutputStream taken = new java.io.ByteArrayOutputStream();
+        int limit;
+
+        SlowChannel(int limit) {
+            this.limit = limit;
+        }
+
+        @Override
+        public int write(ByteBuffer src) {
+            int n = Math.min(limit, src.remaining());
+            byte[] bytes = new byte[n];
+            src.get(bytes);
+            taken.writeBytes(bytes);
+            return n;
+        }
+
+        @Override
+        public void requestOutput() {
+        }
+
+        @Override
+        public void endStream(List<? extends Header> trailers) {
+        }
+
+        @Override
+        public void endStream() {
+        }
+    }
+
+    @Test
+    void keepsOrderAcrossPartialWrites() throws IOException {
+        BodyPipe pipe = new BodyPipe();
+        pipe.put(ByteBuffer.wrap("hello ".getBytes()));
+        pipe.put(ByteBuffer.wrap("world".getBytes()));
+        SlowChannel channel = new SlowChannel(4);
+        assertThat(pipe.writeTo(channel)).isEqualTo(4);
+        pipe.put(ByteBuffer.wrap("!".getBytes()));
+        while (!pipe.isEmpty()) {
+            pipe.writeTo(channel);
+        }
+        assertThat(channel.taken.toString()).isEqualTo("hello world!");
+    }
+
+    @Test
+    void refusesToGrowPastItsGuard() throws IOException {
+        BodyPipe pipe = new BodyPipe();
+        pipe.put(ByteBuffer.allocate(BodyPipe.LIMIT));
+        assertThatThrownBy(() -> pipe.put(ByteBuffer.allocate(1))).hasMessageContaining("flow control");
+        pipe.clear();
+        assertThat(pipe.size()).isZero();
+    }
+}

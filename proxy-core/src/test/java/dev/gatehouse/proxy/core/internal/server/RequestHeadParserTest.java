@@ -1,0 +1,102 @@
+package dev.gatehouse.proxy.core.internal.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.apache.hc.core5.http.HttpVersion;
+import org.apache.hc.core5.http.message.BasicHttpRequest;
+import org.junit.jupiter.api.Test;
+
+class RequestHeadParserTest {
+
+    private static RequestHead parse(String method, String target, String... headers) {
+        return parse(HttpVersion.HTTP_1_1, false, method, target, headers);
+    }
+
+    private static RequestHead parse(HttpVersion version, boolean body, String method, String target, String... headers) {
+        BasicHttpRequest request = new BasicHttpRequest(method, null, null, target);
+        request.setVersion(version);
+        for (int i = 0; i < headers.length; i += 2) {
+            request.addHeader(headers[i], headers[i + 1]);
+        }
+        return RequestHeadParser.parse(request, body, "http", "127.0.0.1:8080");
+    }
+
+    @Test
+    void splitsAnOriginFormTarget() {
+        RequestHead head = parse("GET", "/a/b?x=1&y=%2F", "Host", "Example.COM:80");
+        assertThat(head.isRejected()).isFalse();
+        assertThat(head.path()).isEqualTo("/a/b");
+        assertThat(head.query()).isEqualTo("x=1&y=%2F");
+        assertThat(head.authority()).isEqualTo("example.com");
+        assertThat(head.host()).isEqualTo("example.com");
+    }
+
+    @Test
+    void routesAnAbsoluteFormTargetByItsAuthority() {
+        RequestHead head = parse("GET", "http://API.example.com:8080?q", "Host", "other.example");
+        assertThat(head.authority()).isEqualTo("api.example.com:8080");
+        assertThat(head.path()).isEqualTo("/");
+        assertThat(head.query()).isEqualTo("q");
+        assertThat(parse("GET", "http://user@evil/x", "Host", "a").rejectStatus()).isEqualTo(400);
+    }
+
+    @Test
+    void normalisesHosts() {
+        assertThat(parse("GET", "/", "Host", "[::1]:8080").authority()).isEqualTo("[::1]:8080");
+        assertThat(parse("GET", "/", "Host", "[::1]:8080").host()).isEqualTo("::1");
+        assertThat(parse("GET", "/", "Host", "example.com.").authority()).isEqualTo("example.com");
+        assertThat(parse("GET", "/", "Host", "example.com:").authority()).isEqualTo("example.com");
+        assertThat(parse("GET", "/", "Host", "example.com:08080").authority()).isEqualTo("example.com:8080");
+    }
+
+    @Test
+    void rejectsBadHosts() {
+        for (String bad : new String[] {"", "a b", "a@b", "a/b", "h\"com", "example.com:99999", "example.com:-1",
+                "[::1", "[xyz]", ":80"}) {
+            assertThat(parse("GET", "/", "Host", bad).rejectStatus()).as(bad).isEqualTo(400);
+        }
+        assertThat(parse("GET", "/").rejectStatus()).isEqualTo(400);
+        assertThat(parse("GET", "/", "Host", "a", "Host", "b").rejectStatus()).isEqualTo(400);
+        assertThat(parse(HttpVersion.HTTP_1_0, false, "GET", "/").authority()).isEqualTo("127.0.0.1:8080");
+    }
+
+    @Test
+    void removesDotSegmentsAndRejectsClimbingAboveTheRoot() {
+        assertThat(parse("GET", "/a/./b/../c", "Host", "h").path()).isEqualTo("/a/c");
+        assertThat(parse("GET", "/a/b/..", "Host", "h").path()).isEqualTo("/a/");
+        assertThat(parse("GET", "/.well-known/x", "Host", "h").path()).isEqualTo("/.well-known/x");
+        assertThat(parse("GET", "/..", "Host", "h").rejectStatus()).isEqualTo(400);
+        assertThat(parse("GET", "/a/../../etc/passwd", "Host", "h").rejectStatus()).isEqualTo(400);
+        assertThat(RequestHeadParser.removeDotSegments("/public/..")).isEqualTo("/");
+    }
+
+    @Test
+    void rejectsTargetsItCannotForwardFaithfully() {
+        assertThat(parse("GET", "admin", "Host", "h").rejectStatus()).isEqualTo(400);
+        assertThat(parse("GET", "*", "Host", "h").rejectStatus()).isEqualTo(400);
+        assertThat(parse("OPTIONS", "*", "Host", "h").isRejected()).isFalse();
+        assertThat(parse("GET", "/a\\b", "Host", "h").rejectStatus()).isEqualTo(400);
+        assertThat(parse("GET", "/a%zz", "Host", "h").rejectStatus()).isEqualTo(400);
+        assertThat(parse("GET", "/a%2", "Host", "h").rejectStatus()).isEqualTo(400);
+        assertThat(parse("GET", "/a#frag", "Host", "h").rejectStatus()).isEqualTo(400);
+        assertThat(parse("GET", "/\u00e9", "Host", "h").rejectStatus()).isEqualTo(400);
+        assertThat(parse("G<E>T", "/", "Host", "h").rejectStatus()).isEqualTo(400);
+        assertThat(parse("CONNECT", "/", "Host", "h").rejectStatus()).isEqualTo(405);
+        assertThat(parse("TRACE", "/", "Host", "h").rejectStatus()).isEqualTo(405);
+        assertThat(parse(new HttpVersion(2, 0), false, "GET", "/", "Host", "h").rejectStatus()).isEqualTo(505);
+    }
+
+    @Test
+    void honoursOnly100ContinueAndOnlyForHttp11RequestsWithABody() {
+        assertThat(parse(HttpVersion.HTTP_1_1, true, "PUT", "/", "Host", "h", "Expect", "100-Continue")
+                .expectsContinue()).isTrue();
+        assertThat(parse(HttpVersion.HTTP_1_1, false, "GET", "/", "Host", "h", "Expect", "100-continue")
+                .expectsContinue()).isFalse();
+        assertThat(parse(HttpVersion.HTTP_1_0, true, "PUT", "/", "Host", "h", "Expect", "100-continue")
+                .expectsContinue()).isFalse();
+        assertThat(parse(HttpVersion.HTTP_1_1, true, "PUT", "/", "Host", "h", "Expect", "100-continuex")
+                .rejectStatus()).isEqualTo(417);
+        assertThat(parse(HttpVersion.HTTP_1_1, true, "PUT", "/", "Host", "h", "Expect", "100-continue",
+                "Expect", "100-continue").rejectStatus()).isEqualTo(417);
+    }
+}
