@@ -154,8 +154,12 @@ public final class ProxyServer {
             throw e;
         }
         addresses = List.copyOf(bound);
-        logger.info("Gatehouse listening on {} with {} route(s) and {} I/O thread(s)", addresses, routes.size(),
-                reactor.threads());
+        List<String> shown = new ArrayList<>();
+        for (InetSocketAddress address : addresses) {
+            shown.add(DownstreamConnection.authorityOf(address));
+        }
+        logger.info("Gatehouse listening on {} with {} route(s) and {} I/O thread(s)", String.join(", ", shown),
+                routes.size(), reactor.threads());
     }
 
     /**

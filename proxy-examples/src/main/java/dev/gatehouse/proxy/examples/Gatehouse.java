@@ -1,0 +1,80 @@
+package dev.gatehouse.proxy.examples;
+
+import dev.gatehouse.proxy.Route;
+import dev.gatehouse.proxy.core.ReverseProxy;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+
+/**
+ * {@code java -jar gatehouse.jar}: without arguments the quick-start demo; with {@code --to} a standalone
+ * reverse proxy, in the manner of {@code caddy reverse-proxy}. See {@link CommandLine#USAGE}.
+ */
+public final class Gatehouse {
+
+    private Gatehouse() {
+    }
+
+    /** Runs until SIGINT or SIGTERM; exits 2 on bad arguments and 1 when the proxy cannot start. */
+    public static void main(String[] args) throws InterruptedException {
+        AutoCloseable running;
+        try {
+            running = launch(args, System.out);
+        } catch (CommandLine.UsageException e) {
+            System.err.println("gatehouse: " + e.getMessage());
+            System.err.println();
+            System.err.println(CommandLine.USAGE);
+            System.exit(2);
+            return;
+        } catch (IOException e) {
+            System.err.println("gatehouse: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
+        if (running == null) {
+            return;                                  // --help
+        }
+        // The JVM runs this hook on SIGINT and SIGTERM and waits for it: the drain happens here.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> close(running), "gatehouse-shutdown"));
+        Thread.currentThread().join();
+    }
+
+    /**
+     * Starts what {@code args} ask for and returns it, or null after printing the help.
+     *
+     * @throws CommandLine.UsageException for arguments that cannot be run
+     * @throws IOException when the proxy cannot listen
+     */
+    public static AutoCloseable launch(String[] args, PrintStream out) throws CommandLine.UsageException, IOException {
+        if (args.length == 0) {
+            return QuickStart.start(8080, out);
+        }
+        CommandLine options = CommandLine.parse(args);
+        if (options.help) {
+            out.println(CommandLine.USAGE);
+            return null;
+        }
+        ReverseProxy proxy = ReverseProxy.builder()
+                .listen(options.listen)
+                .drainTimeout(options.drain)
+                .route(Route.builder("default").upstreams(options.upstreams).build())
+                .build();
+        proxy.start();
+        out.println("Gatehouse listening on http://" + authority(proxy.address()));
+        out.flush();
+        return proxy;
+    }
+
+    private static String authority(InetSocketAddress address) {
+        String host = address.getAddress().getHostAddress();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
+    }
+
+    private static void close(AutoCloseable running) {
+        try {
+            running.close();
+        } catch (Exception e) {
+            System.err.println("gatehouse: error while stopping: " + e);
+        }
+    }
+}
