@@ -23,7 +23,7 @@ import java.util.List;
  * }
  * }</pre>
  *
- * <p>{@link #build} checks the whole configuration and fails there with a precise message. {@link #start()}
+ * <p>{@link ReverseProxyBuilder#build()} checks the whole configuration and fails there with a precise message. {@link #start()}
  * binds the listeners (port 0 picks a free port; {@link #addresses()} tells which). {@link #close()} stops
  * accepting connections, lets exchanges in flight finish for the builder's drain timeout, then closes every
  * connection and stops the I/O threads.

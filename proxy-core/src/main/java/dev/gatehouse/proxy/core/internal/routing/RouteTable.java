@@ -3,7 +3,6 @@ package dev.gatehouse.proxy.core.internal.routing;
 import dev.gatehouse.proxy.Headers;
 import dev.gatehouse.proxy.Route;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,25 +13,23 @@ import java.util.function.Function;
  * then wildcards longest first, then routes without a host), then path (exact, template, prefix, none),
  * then the number of other conditions, then the order routes were added.
  *
- * <p>Routes are grouped by host when the table is built, and each group is sorted by precedence, so a
- * lookup tries only the routes that can apply to the host and stops at the first match. Immutable and
- * thread-safe.
+ * <p>Routes are grouped by host pattern when the table is built and each group is indexed by path
+ * ({@link PathIndex}): a lookup costs a few hash lookups per host label and path segment, whatever the
+ * number of routes. Immutable and thread-safe.
  *
  * @param <T> the runtime data the proxy keeps per route
  */
 public final class RouteTable<T> {
 
-    private final Map<String, CompiledRoute<T>[]> exactHosts;
-    private final CompiledRoute<T>[] wildcardHosts;
-    private final String[] wildcardSuffixes;
-    private final CompiledRoute<T>[] anyHost;
+    private final Map<String, PathIndex<T>> exactHosts;
+    private final Map<String, PathIndex<T>> wildcardHosts;
+    private final PathIndex<T> anyHost;
     private final int size;
 
-    private RouteTable(Map<String, CompiledRoute<T>[]> exactHosts, CompiledRoute<T>[] wildcardHosts,
-                       String[] wildcardSuffixes, CompiledRoute<T>[] anyHost, int size) {
+    private RouteTable(Map<String, PathIndex<T>> exactHosts, Map<String, PathIndex<T>> wildcardHosts,
+                       PathIndex<T> anyHost, int size) {
         this.exactHosts = exactHosts;
         this.wildcardHosts = wildcardHosts;
-        this.wildcardSuffixes = wildcardSuffixes;
         this.anyHost = anyHost;
         this.size = size;
     }
@@ -42,11 +39,9 @@ public final class RouteTable<T> {
      *
      * @param runtime makes the runtime data of each route
      */
-    @SuppressWarnings({"unchecked", "rawtypes"})
     public static <T> RouteTable<T> build(List<Route> routes, Function<Route, T> runtime) {
         Map<String, List<CompiledRoute<T>>> exact = new HashMap<>();
-        List<CompiledRoute<T>> wildcard = new ArrayList<>();
-        List<String> suffixes = new ArrayList<>();
+        Map<String, List<CompiledRoute<T>>> wildcard = new HashMap<>();
         List<CompiledRoute<T>> any = new ArrayList<>();
         for (int i = 0; i < routes.size(); i++) {
             Route route = routes.get(i);
@@ -56,34 +51,17 @@ public final class RouteTable<T> {
             }
             for (String host : route.hosts()) {
                 if (host.startsWith("*.")) {
-                    wildcard.add(compiled);
-                    suffixes.add(host.substring(1));        // ".example.com"
+                    wildcard.computeIfAbsent(host.substring(1), h -> new ArrayList<>()).add(compiled);   // ".example.com"
                 } else {
                     exact.computeIfAbsent(host, h -> new ArrayList<>()).add(compiled);
                 }
             }
         }
-        Map<String, CompiledRoute<T>[]> exactSorted = new HashMap<>();
-        exact.forEach((host, list) -> {
-            list.sort(CompiledRoute.PRECEDENCE);
-            exactSorted.put(host, list.toArray(new CompiledRoute[0]));
-        });
-        // Sort wildcard entries by suffix length (longest first), then by route precedence.
-        Integer[] order = new Integer[wildcard.size()];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        java.util.Arrays.sort(order, Comparator.<Integer>comparingInt(i -> -suffixes.get(i).length())
-                .thenComparing((a, b) -> CompiledRoute.PRECEDENCE.compare(wildcard.get(a), wildcard.get(b))));
-        CompiledRoute<T>[] wildcardArray = new CompiledRoute[order.length];
-        String[] suffixArray = new String[order.length];
-        for (int i = 0; i < order.length; i++) {
-            wildcardArray[i] = wildcard.get(order[i]);
-            suffixArray[i] = suffixes.get(order[i]);
-        }
-        any.sort(CompiledRoute.PRECEDENCE);
-        return new RouteTable<>(exactSorted, wildcardArray, suffixArray, any.toArray(new CompiledRoute[0]),
-                routes.size());
+        Map<String, PathIndex<T>> exactIndexes = new HashMap<>();
+        exact.forEach((host, list) -> exactIndexes.put(host, new PathIndex<>(list)));
+        Map<String, PathIndex<T>> wildcardIndexes = new HashMap<>();
+        wildcard.forEach((suffix, list) -> wildcardIndexes.put(suffix, new PathIndex<>(list)));
+        return new RouteTable<>(exactIndexes, wildcardIndexes, new PathIndex<>(any), routes.size());
     }
 
     /** Returns the number of routes. */
@@ -101,34 +79,26 @@ public final class RouteTable<T> {
      * @param headers the request headers
      */
     public Match<T> match(String host, String method, String path, String query, Headers headers) {
-        CompiledRoute<T>[] exact = exactHosts.get(host);
-        if (exact != null) {
-            Match<T> match = first(exact, method, path, query, headers);
+        PathIndex<T> group = exactHosts.get(host);
+        if (group != null) {
+            Match<T> match = group.match(method, path, query, headers);
             if (match != null) {
                 return match;
             }
         }
-        for (int i = 0; i < wildcardHosts.length; i++) {
-            String suffix = wildcardSuffixes[i];
-            if (host.length() > suffix.length() && host.endsWith(suffix)) {
-                Match<T> match = wildcardHosts[i].match(method, path, query, headers);
-                if (match != null) {
-                    return match;
+        if (!wildcardHosts.isEmpty()) {
+            // Longest suffix first: for a.b.example.com try .b.example.com, then .example.com, then .com.
+            for (int dot = host.indexOf('.'); dot >= 0; dot = host.indexOf('.', dot + 1)) {
+                group = wildcardHosts.get(host.substring(dot));
+                if (group != null && dot > 0) {
+                    Match<T> match = group.match(method, path, query, headers);
+                    if (match != null) {
+                        return match;
+                    }
                 }
             }
         }
-        return first(anyHost, method, path, query, headers);
-    }
-
-    private static <T> Match<T> first(CompiledRoute<T>[] routes, String method, String path, String query,
-                                      Headers headers) {
-        for (CompiledRoute<T> route : routes) {
-            Match<T> match = route.match(method, path, query, headers);
-            if (match != null) {
-                return match;
-            }
-        }
-        return null;
+        return anyHost.match(method, path, query, headers);
     }
 
     /**
