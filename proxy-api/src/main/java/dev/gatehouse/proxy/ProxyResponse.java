@@ -15,8 +15,9 @@ import static java.util.Objects.requireNonNull;
  * }</pre>
  *
  * <p>The proxy writes the framing ({@code Content-Length} or chunked) from the body, so those headers need
- * not be set. A buffered text body without a {@code Content-Type} is sent as {@code text/plain;
- * charset=utf-8}. Instances are immutable and thread-safe.
+ * not be set and are replaced if they are. A non-empty buffered body without a {@code Content-Type} is sent
+ * as {@code text/plain; charset=utf-8}, and a response without a {@code Date} gets one. Instances are
+ * immutable and thread-safe.
  */
 public final class ProxyResponse {
 

@@ -164,4 +164,30 @@ class HttpSemanticsIT {
             assertThat(upstream.lastRequest().header("Content-Length")).isEqualTo("4");
         }
     }
+
+    @Test
+    void answersPipelinedRequestsInOrder() throws Exception {
+        try (ReverseProxy proxy = TestProxies.startRoundRobin(upstream.upstream());
+             RawHttp client = RawHttp.connect(proxy.address())) {
+            client.send("GET /delay?ms=300 HTTP/1.1\r\nHost: example.com\r\n\r\n"
+                    + "POST /echo HTTP/1.1\r\nHost: example.com\r\nContent-Length: 5\r\n\r\nhello"
+                    + "GET /bytes?n=70000 HTTP/1.1\r\nHost: example.com\r\n\r\n");
+            assertThat(client.read().text()).isEqualTo("origin");
+            assertThat(client.read().text()).isEqualTo("hello");
+            RawHttp.Response third = client.read();
+            assertThat(third.length).isEqualTo(70_000);
+            assertThat(third.body).hasSize(70_000);
+        }
+    }
+
+    @Test
+    void addsADateWhenAResponseHasNone() throws Exception {
+        try (RawUpstream raw = answering("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+             ReverseProxy proxy = TestProxies.startRoundRobin(raw.upstream());
+             RawHttp client = RawHttp.connect(proxy.address())) {
+            client.send("GET / HTTP/1.1\r\nHost: example.com\r\n\r\n");
+            String date = client.read().header("Date");
+            assertThat(date).matches("[A-Z][a-z]{2}, \\d{2} [A-Z][a-z]{2} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT");
+        }
+    }
 }

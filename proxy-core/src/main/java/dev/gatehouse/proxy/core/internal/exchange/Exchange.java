@@ -130,6 +130,7 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
     private boolean closeAfterResponse;
     private boolean closeDelimited;
     private boolean clientGone;
+    private boolean started;
     private boolean released;
     private CompletableFuture<ProxyResponse> failLater;
     private Throwable failLaterCause;
@@ -151,6 +152,12 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
         this.requestEntity = entityDetails;
         this.responseChannel = channel;
         this.context = httpContext;
+        lock.lock();
+        try {
+            started = true;
+        } finally {
+            unlock();
+        }
         server.exchangeStarted();
         connection.exchangeStarted();
         try {
@@ -352,8 +359,10 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
         } finally {
             unlock();
         }
-        connection.exchangeEnded();
-        server.exchangeEnded();
+        if (started) {
+            connection.exchangeEnded();
+            server.exchangeEnded();
+        }
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -552,7 +561,7 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
                     httpResponse.addHeader(name, headers.value(i));
                 }
             }
-            boolean http10 = head != null && head.isHttp10() || isHttp10(clientHead);
+            boolean http10 = isHttp10(clientHead);
             if (bodyAllowed) {
                 long length = fromUpstream
                         ? (current.responseEntity != null ? current.responseEntity.getContentLength() : 0)
@@ -575,6 +584,9 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
                 if (declared != null) {
                     httpResponse.addHeader("Content-Length", declared);
                 }
+            }
+            if (!headers.contains("Date")) {
+                httpResponse.addHeader("Date", HttpDates.now());
             }
             if (!fromUpstream && body.length() > 0 && !headers.contains("Content-Type")) {
                 httpResponse.addHeader("Content-Type", "text/plain; charset=utf-8");
@@ -1120,9 +1132,10 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
     // ------------------------------------------------------------------------------------------------
     // ProxyExchange
 
+    /** Returns {@code worker-sequence}, such as {@code 1-42}: unique within the proxy, cheap to make. */
     @Override
     public String id() {
-        return Long.toHexString(id);
+        return (id >>> 48) + "-" + (id & 0xFFFF_FFFF_FFFFL);
     }
 
     @Override

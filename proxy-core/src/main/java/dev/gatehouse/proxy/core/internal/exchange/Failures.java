@@ -48,9 +48,6 @@ final class Failures {
         if (cause instanceof HttpException) {
             return new UpstreamUnavailableException("invalid response from " + where + ": " + cause.getMessage(), cause);
         }
-        if (cause instanceof IllegalArgumentException) {
-            return new UpstreamUnavailableException("invalid response header from " + where + ": " + cause.getMessage(), cause);
-        }
         return new UpstreamUnavailableException("connection to " + where + " failed: " + cause, cause);
     }
 
