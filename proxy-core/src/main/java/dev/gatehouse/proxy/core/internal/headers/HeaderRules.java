@@ -243,9 +243,23 @@ public final class HeaderRules {
         out.append('"');
     }
 
-    private static boolean isTokenChar(char c) {
+    /** Returns true for an RFC 9110 token character. */
+    public static boolean isTokenChar(char c) {
         return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
                 || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+    }
+
+    /** Returns true when {@code text} is a non-empty RFC 9110 token. */
+    public static boolean isToken(String text) {
+        if (text == null || text.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < text.length(); i++) {
+            if (!isTokenChar(text.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

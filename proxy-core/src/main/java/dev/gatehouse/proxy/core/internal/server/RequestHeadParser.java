@@ -1,5 +1,6 @@
 package dev.gatehouse.proxy.core.internal.server;
 
+import dev.gatehouse.proxy.core.internal.headers.HeaderRules;
 import java.util.Iterator;
 import java.util.Locale;
 import org.apache.hc.core5.http.Header;
@@ -43,7 +44,7 @@ public final class RequestHeadParser {
         }
         boolean http10 = version != null && version.getMinor() == 0;
         String method = request.getMethod();
-        if (!isToken(method)) {
+        if (!HeaderRules.isToken(method)) {
             return RequestHead.rejected(400, "method is not a token");
         }
         if (method.equals("CONNECT") || method.equals("TRACE")) {
@@ -308,21 +309,6 @@ public final class RequestHeadParser {
 
     private static boolean isHex(char c) {
         return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F';
-    }
-
-    private static boolean isToken(String text) {
-        if (text == null || text.isEmpty()) {
-            return false;
-        }
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            boolean ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-                    || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
-            if (!ok) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static boolean startsWithIgnoreCase(String text, String prefix) {
