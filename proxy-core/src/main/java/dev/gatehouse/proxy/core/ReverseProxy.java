@@ -89,29 +89,15 @@ public final class ReverseProxy implements Proxy {
     }
 
     /**
-     * Returns a snapshot of the connections to upstream {@code host:port}: open, idle and opened so far;
-     * all zero for an upstream no route names.
+     * Returns the control of the upstreams: add, remove, drain and resume them while the proxy runs, and
+     * read their status (health, ejection, requests in flight, connections).
      */
-    public UpstreamConnections upstreamConnections(String authority) {
-        var state = server.upstreams().get(authority);
-        if (state == null) {
-            return new UpstreamConnections(0, 0, 0);
-        }
-        return new UpstreamConnections(state.openConnections(), state.idleConnections(), state.connectionsOpened());
+    public Upstreams upstreams() {
+        return server.upstreams();
     }
 
     /** Returns true while every I/O thread of the proxy is running. */
     public boolean isRunning() {
         return server.reactorStatus() == org.apache.hc.core5.reactor.IOReactorStatus.ACTIVE;
-    }
-
-    /**
-     * Counts of the connections to one upstream.
-     *
-     * @param open connections open now, leased or idle
-     * @param idle connections waiting in the pool
-     * @param opened connections opened since the proxy started
-     */
-    public record UpstreamConnections(int open, int idle, long opened) {
     }
 }

@@ -3,10 +3,12 @@ package dev.gatehouse.proxy.core;
 import static java.util.Objects.requireNonNull;
 
 import dev.gatehouse.proxy.Route;
+import dev.gatehouse.proxy.core.internal.balancer.Balancing;
 import dev.gatehouse.proxy.core.internal.headers.TrustedProxies;
 import dev.gatehouse.proxy.core.internal.server.ProxyConfig;
 import dev.gatehouse.proxy.core.internal.server.ProxyServer;
 import dev.gatehouse.proxy.filter.Filter;
+import dev.gatehouse.proxy.health.HealthChecker;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,7 +26,9 @@ import java.util.Set;
  *
  * <p>Defaults: connect timeout 5 s, response timeout 60 s, idle timeout 60 s, client keep-alive 60 s,
  * drain 30 s, idle upstream connections kept 30 s, one I/O thread per processor, {@code Via} name
- * {@code gatehouse}, no trusted proxies.
+ * {@code gatehouse}, no trusted proxies, no active health checks, passive health checking after 5
+ * failures (30 s ejections, at most half the upstreams), panic mode below 50 % available, no slow start,
+ * at most 1024 connections and 1024 waiting requests per upstream.
  */
 public final class ReverseProxyBuilder {
 
@@ -42,6 +46,18 @@ public final class ReverseProxyBuilder {
     private String viaName;
     private String name;
     private Integer ioThreads;
+    private HealthChecker healthChecker;
+    private Duration healthInterval;
+    private Duration healthTimeout;
+    private Integer healthRise;
+    private Integer healthFall;
+    private Integer consecutiveFailures;
+    private Duration baseEjection;
+    private Integer maxEjectionPercent;
+    private Integer panicThreshold;
+    private Duration slowStart;
+    private Integer maxConnections;
+    private Integer maxPending;
 
     ReverseProxyBuilder() {
     }
@@ -179,6 +195,101 @@ public final class ReverseProxyBuilder {
     }
 
     /**
+     * Checks every upstream actively: {@code checker} runs every {@code interval} (with up to 10 % jitter)
+     * per upstream, on connections of its own. An upstream is taken out after {@code fall} failed checks in
+     * a row and back after {@code rise} passed ones (see {@link #healthThresholds}); each change is logged
+     * at WARN. Off unless set.
+     */
+    public ReverseProxyBuilder healthCheck(HealthChecker checker, Duration interval) {
+        requireNonNull(checker, "checker");
+        healthInterval = set("healthCheck interval", healthInterval, positive("interval", interval));
+        healthChecker = checker;
+        return this;
+    }
+
+    /** Sets how long one health check may take before it counts as failed; 2 s by default. */
+    public ReverseProxyBuilder healthCheckTimeout(Duration timeout) {
+        healthTimeout = set("healthCheckTimeout", healthTimeout, positive("healthCheckTimeout", timeout));
+        return this;
+    }
+
+    /**
+     * Sets how many passed checks in a row make an unhealthy upstream healthy ({@code rise}, 2 by default)
+     * and how many failed ones make a healthy upstream unhealthy ({@code fall}, 3 by default).
+     */
+    public ReverseProxyBuilder healthThresholds(int rise, int fall) {
+        if (rise < 1 || fall < 1) {
+            throw new IllegalArgumentException("healthThresholds: rise " + rise + ", fall " + fall + " (expected: >= 1)");
+        }
+        healthRise = set("healthThresholds", healthRise, rise);
+        healthFall = fall;
+        return this;
+    }
+
+    /**
+     * Sets passive health checking: an upstream that fails {@code consecutiveFailures} exchanges in a row
+     * (5xx responses, refused or reset connections, timeouts) is ejected for {@code baseEjectionTime},
+     * longer each time it is ejected again (up to ten times that). 0 failures turns it off. By default 5
+     * failures and 30 s.
+     */
+    public ReverseProxyBuilder outlierDetection(int consecutiveFailures, Duration baseEjectionTime) {
+        if (consecutiveFailures < 0) {
+            throw new IllegalArgumentException("consecutiveFailures: " + consecutiveFailures + " (expected: >= 0)");
+        }
+        this.consecutiveFailures = set("outlierDetection", this.consecutiveFailures, consecutiveFailures);
+        baseEjection = positive("baseEjectionTime", baseEjectionTime);
+        return this;
+    }
+
+    /** Sets the largest share of all upstreams (percent) that passive checking may eject at once; 50 by default. */
+    public ReverseProxyBuilder maxEjectionPercent(int percent) {
+        maxEjectionPercent = set("maxEjectionPercent", maxEjectionPercent, percent("maxEjectionPercent", percent));
+        return this;
+    }
+
+    /**
+     * Sets the panic threshold (percent): when fewer of a route's upstreams than this are available, the
+     * route spreads requests over all of them, healthy or not, rather than overload the rest (Envoy's
+     * default, 50). 0 turns panic mode off: the route then answers 503 when none is available.
+     */
+    public ReverseProxyBuilder panicThreshold(int percent) {
+        panicThreshold = set("panicThreshold", panicThreshold, percent("panicThreshold", percent));
+        return this;
+    }
+
+    /**
+     * Turns slow start on: an upstream that joins, or recovers from a failed health check or an ejection,
+     * starts with a tenth of its weight and reaches all of it linearly over {@code window}. Weighted
+     * strategies (all but plain round robin, random and consistent hashing) honour it. Off by default.
+     */
+    public ReverseProxyBuilder slowStart(Duration window) {
+        slowStart = set("slowStart", slowStart, positive("slowStart", window));
+        return this;
+    }
+
+    /**
+     * Sets the most connections the proxy opens to each upstream (1024 by default). At the limit a request
+     * waits for a connection to come free, up to its route's connect timeout, in a queue of at most
+     * {@link #maxPendingPerUpstream} requests; beyond that it gets a 503 at once.
+     */
+    public ReverseProxyBuilder maxConnectionsPerUpstream(int connections) {
+        if (connections < 1) {
+            throw new IllegalArgumentException("maxConnectionsPerUpstream: " + connections + " (expected: >= 1)");
+        }
+        maxConnections = set("maxConnectionsPerUpstream", maxConnections, connections);
+        return this;
+    }
+
+    /** Sets how many requests may wait for a connection to one upstream at its limit (1024 by default); 0 for none. */
+    public ReverseProxyBuilder maxPendingPerUpstream(int requests) {
+        if (requests < 0) {
+            throw new IllegalArgumentException("maxPendingPerUpstream: " + requests + " (expected: >= 0)");
+        }
+        maxPending = set("maxPendingPerUpstream", maxPending, requests);
+        return this;
+    }
+
+    /**
      * Checks the configuration and returns an unstarted proxy.
      *
      * @throws IllegalStateException if there is no listener, or two routes share a name
@@ -207,7 +318,21 @@ public final class ReverseProxyBuilder {
                 trustedProxies,
                 viaName != null ? viaName : "gatehouse",
                 ioThreads != null ? ioThreads : Runtime.getRuntime().availableProcessors(),
-                or(expectContinueTimeout, Duration.ofSeconds(1)));
+                or(expectContinueTimeout, Duration.ofSeconds(1)),
+                healthChecker,
+                or(healthInterval, Duration.ofSeconds(5)),
+                or(healthTimeout, Duration.ofSeconds(2)),
+                healthRise != null ? healthRise : 2,
+                healthFall != null ? healthFall : 3,
+                new Balancing(
+                        panicThreshold != null ? panicThreshold : Balancing.DEFAULTS.panicThreshold(),
+                        or(slowStart, Duration.ZERO),
+                        consecutiveFailures != null ? consecutiveFailures : Balancing.DEFAULTS.consecutiveFailures(),
+                        or(baseEjection, Balancing.DEFAULTS.baseEjection()),
+                        or(baseEjection, Balancing.DEFAULTS.baseEjection()).multipliedBy(10),
+                        maxEjectionPercent != null ? maxEjectionPercent : Balancing.DEFAULTS.maxEjectionPercent(),
+                        maxConnections != null ? maxConnections : Balancing.DEFAULTS.maxConnections(),
+                        maxPending != null ? maxPending : Balancing.DEFAULTS.maxPending()));
         return new ReverseProxy(new ProxyServer(config));
     }
 
@@ -216,6 +341,13 @@ public final class ReverseProxyBuilder {
             throw new IllegalStateException(property + " was already set: " + current);
         }
         return value;
+    }
+
+    private static int percent(String property, int percent) {
+        if (percent < 0 || percent > 100) {
+            throw new IllegalArgumentException(property + ": " + percent + " (expected: 0 to 100)");
+        }
+        return percent;
     }
 
     private static Duration positive(String property, Duration timeout) {

@@ -12,7 +12,7 @@ import org.apache.hc.core5.util.Timeout;
  * One HTTP/1.1 connection to an upstream, owned by an {@link UpstreamPool}. It serves one exchange at a
  * time; between exchanges it waits in the pool.
  */
-public final class UpstreamConnection {
+public final class UpstreamConnection implements ClientEndpoint {
 
     enum State { CONNECTING, LEASED, IDLE, CLOSED }
 
@@ -63,6 +63,7 @@ public final class UpstreamConnection {
     }
 
     /** Tells the pool the socket has closed; called by the connection's protocol handler. */
+    @Override
     public void disconnected() {
         pool.disconnected(this);
     }

@@ -2,8 +2,8 @@ package dev.gatehouse.proxy.core.internal.client;
 
 import dev.gatehouse.proxy.Upstream;
 import dev.gatehouse.proxy.core.internal.reactor.IoReactor;
-import java.net.InetSocketAddress;
 import java.net.ConnectException;
+import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -19,10 +19,12 @@ import org.apache.hc.core5.util.Timeout;
  * exchange, its client connection and its upstream connection share one thread. The lock is therefore
  * almost never contended; it is there for the rare lease from another thread (a filter that completes on
  * an executor of its own). Idle connections are reused newest first: the newest is the least likely to
- * have been closed by the upstream meanwhile.
+ * have been closed by the upstream meanwhile. The connection limit is the upstream's, over all pools
+ * ({@link UpstreamState}): at the limit a lease waits in the upstream's bounded queue.
  */
 public final class UpstreamPool {
 
+    private final UpstreamState state;
     private final Upstream upstream;
     private final int worker;
     private final IoReactor reactor;
@@ -35,13 +37,9 @@ public final class UpstreamPool {
     private long opened;
     private boolean closed;
 
-    /**
-     * Creates a pool.
-     *
-     * @param idleTimeout how long a connection may wait unused before it is closed
-     */
-    public UpstreamPool(Upstream upstream, int worker, IoReactor reactor, Timeout idleTimeout) {
-        this.upstream = upstream;
+    UpstreamPool(UpstreamState state, int worker, IoReactor reactor, Timeout idleTimeout) {
+        this.state = state;
+        this.upstream = state.upstream();
         this.worker = worker;
         this.reactor = reactor;
         this.endpoint = new HttpHost("http", upstream.host(), upstream.port());
@@ -54,9 +52,15 @@ public final class UpstreamPool {
         return upstream;
     }
 
+    /** Returns the state of the upstream this pool belongs to. */
+    public UpstreamState state() {
+        return state;
+    }
+
     /**
-     * Leases a connection: the newest open idle one, or a new one. The callback may run before this method
-     * returns (an idle connection) or later on the I/O thread (a new connection).
+     * Leases a connection: the newest open idle one, a new one, or, at the upstream's connection limit,
+     * the next one that comes free within {@code connectTimeout}. The callback may run before this method
+     * returns (an idle connection) or later on an I/O or the control thread.
      */
     public void lease(Timeout connectTimeout, LeaseCallback callback) {
         UpstreamConnection reused = null;
@@ -73,13 +77,8 @@ public final class UpstreamPool {
                         reused = candidate;
                         break;
                     }
-                    candidate.state = UpstreamConnection.State.CLOSED;
-                    open--;
+                    forgetLocked(candidate);
                     candidate.closeNow();
-                }
-                if (reused == null) {
-                    open++;
-                    opened++;
                 }
             }
         } finally {
@@ -93,6 +92,23 @@ public final class UpstreamPool {
             callback.leased(reused, true);
             return;
         }
+        if (state.reserveConnection()) {
+            connect(connectTimeout, callback);
+        } else if (!state.enqueue(this, connectTimeout, callback)) {
+            callback.leaseFailed(new UpstreamSaturatedException("upstream " + upstream
+                    + " is at its connection limit and its queue is full"));
+        }
+    }
+
+    /** Opens a new connection; the caller has reserved a connection slot. */
+    void connect(Timeout connectTimeout, LeaseCallback callback) {
+        lock.lock();
+        try {
+            open++;
+            opened++;
+        } finally {
+            lock.unlock();
+        }
         UpstreamConnection connection = new UpstreamConnection(this);
         InetSocketAddress address = new InetSocketAddress(upstream.host(), upstream.port());
         reactor.connect(endpoint, address, connectTimeout, connection, worker, new FutureCallback<IOSession>() {
@@ -102,7 +118,7 @@ public final class UpstreamPool {
                 boolean usable;
                 lock.lock();
                 try {
-                    usable = connection.state == UpstreamConnection.State.CONNECTING;
+                    usable = connection.state == UpstreamConnection.State.CONNECTING && !closed;
                     if (usable) {
                         connection.state = UpstreamConnection.State.LEASED;
                     }
@@ -112,6 +128,7 @@ public final class UpstreamPool {
                 if (usable) {
                     callback.leased(connection, false);
                 } else {
+                    forget(connection);
                     connection.closeNow();
                     callback.leaseFailed(new ConnectException("connection to " + upstream + " closed while connecting"));
                 }
@@ -132,24 +149,33 @@ public final class UpstreamPool {
     }
 
     /**
-     * Takes back a leased connection: into the idle list when {@code reusable} and still open, else it is
-     * closed at once.
+     * Takes back a leased connection: to a request waiting for one, into the idle list when
+     * {@code reusable} and still open, else it is closed at once.
      */
     public void release(UpstreamConnection connection, boolean reusable) {
+        if (reusable && state.hasWaiters() && connection.isOpen() && !closed) {
+            UpstreamState.Waiter waiter = state.pollWaiter();
+            if (waiter != null) {
+                // Handed over still leased. On the control thread: the releasing exchange holds its own
+                // lock here, and the waiting one will take its lock.
+                connection.socketTimeout(idleTimeout);
+                state.onControlThread(() -> waiter.callback.leased(connection, true));
+                return;
+            }
+        }
         boolean keep;
         lock.lock();
         try {
             if (connection.state != UpstreamConnection.State.LEASED) {
                 return;
             }
-            keep = reusable && !closed && connection.isOpen();
+            keep = reusable && !closed && connection.isOpen() && !state.isDraining();
             if (keep) {
                 connection.state = UpstreamConnection.State.IDLE;
                 connection.idleSince = System.nanoTime();
                 idle.addFirst(connection);
             } else {
-                connection.state = UpstreamConnection.State.CLOSED;
-                open--;
+                forgetLocked(connection);
             }
         } finally {
             lock.unlock();
@@ -167,8 +193,7 @@ public final class UpstreamPool {
         try {
             if (connection.state == UpstreamConnection.State.IDLE) {
                 idle.remove(connection);
-                connection.state = UpstreamConnection.State.CLOSED;
-                open--;
+                forgetLocked(connection);
             }
             // A leased connection is accounted for when its exchange releases it.
         } finally {
@@ -179,12 +204,18 @@ public final class UpstreamPool {
     private void forget(UpstreamConnection connection) {
         lock.lock();
         try {
-            if (connection.state != UpstreamConnection.State.CLOSED) {
-                connection.state = UpstreamConnection.State.CLOSED;
-                open--;
-            }
+            forgetLocked(connection);
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Marks a connection closed and gives its slot back, once. Call with the lock held. */
+    private void forgetLocked(UpstreamConnection connection) {
+        if (connection.state != UpstreamConnection.State.CLOSED) {
+            connection.state = UpstreamConnection.State.CLOSED;
+            open--;
+            state.connectionClosed();
         }
     }
 
@@ -218,22 +249,29 @@ public final class UpstreamPool {
         }
     }
 
-    /** Closes the idle connections and refuses further leases; leased ones close when released. */
-    public void close() {
+    /** Closes the idle connections; leased ones are closed when released if the upstream drains. */
+    void closeIdle() {
         ArrayDeque<UpstreamConnection> toClose;
         lock.lock();
         try {
-            closed = true;
             toClose = new ArrayDeque<>(idle);
-            for (UpstreamConnection connection : idle) {
-                connection.state = UpstreamConnection.State.CLOSED;
-                open--;
-            }
             idle.clear();
+            toClose.forEach(this::forgetLocked);
         } finally {
             lock.unlock();
         }
         toClose.forEach(UpstreamConnection::closeNow);
+    }
+
+    /** Closes the idle connections and refuses further leases; leased ones close when released. */
+    public void close() {
+        lock.lock();
+        try {
+            closed = true;
+        } finally {
+            lock.unlock();
+        }
+        closeIdle();
     }
 
     @Override

@@ -9,8 +9,10 @@ import dev.gatehouse.proxy.ProxyRequest;
 import dev.gatehouse.proxy.ProxyResponse;
 import dev.gatehouse.proxy.Route;
 import dev.gatehouse.proxy.Upstream;
+import dev.gatehouse.proxy.core.internal.balancer.ResponseCookies;
+import dev.gatehouse.proxy.core.internal.balancer.UpstreamGroup;
 import dev.gatehouse.proxy.core.internal.client.UpstreamConnection;
-import dev.gatehouse.proxy.core.internal.client.UpstreamState;
+import dev.gatehouse.proxy.core.internal.client.UpstreamSaturatedException;
 import dev.gatehouse.proxy.core.internal.filter.ChainedExchange;
 import dev.gatehouse.proxy.core.internal.filter.FilterChainRunner;
 import dev.gatehouse.proxy.core.internal.filter.FilterException;
@@ -74,7 +76,7 @@ import org.slf4j.LoggerFactory;
  *       body never looks complete.</li>
  * </ul>
  */
-public final class Exchange implements AsyncServerExchangeHandler, ChainedExchange {
+public final class Exchange implements AsyncServerExchangeHandler, ChainedExchange, ResponseCookies {
 
     private static final Logger logger = LoggerFactory.getLogger(Exchange.class);
 
@@ -132,6 +134,7 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
     private boolean clientGone;
     private boolean started;
     private boolean released;
+    private String stickyCookie;
     private CompletableFuture<ProxyResponse> failLater;
     private Throwable failLaterCause;
 
@@ -379,9 +382,10 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
             return CompletableFuture.failedFuture(new NoRouteException("no route for " + originalRequest));
         }
         RouteRuntime route = match.runtime();
+        UpstreamGroup.Snapshot members = route.group().snapshot();
         Upstream chosen;
         try {
-            chosen = route.group().selector().select(this);
+            chosen = members.selector().select(this);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(new IllegalStateException("the load balancer of route '"
                     + route.route().name() + "' threw " + e, e));
@@ -390,8 +394,8 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
             return CompletableFuture.failedFuture(new NoHealthyUpstreamException(
                     "route '" + route.route().name() + "' has no upstream available"));
         }
-        UpstreamState state = route.group().state(chosen);
-        if (state == null) {
+        UpstreamGroup.Member member = members.member(chosen);
+        if (member == null) {
             return CompletableFuture.failedFuture(new IllegalStateException("the load balancer of route '"
                     + route.route().name() + "' returned " + chosen + ", which is not one of its upstreams"));
         }
@@ -406,7 +410,7 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
                 return CompletableFuture.failedFuture(new IllegalStateException("the request was already forwarded"));
             }
             upstreamResponse = new CompletableFuture<>();
-            created = newAttempt(state, upstreamHead);
+            created = newAttempt(member, upstreamHead);
             attempt = created;
         } finally {
             unlock();
@@ -415,10 +419,10 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
         return upstreamResponse;
     }
 
-    private UpstreamAttempt newAttempt(UpstreamState state, HttpRequest upstreamHead) {
+    private UpstreamAttempt newAttempt(UpstreamGroup.Member member, HttpRequest upstreamHead) {
         int worker = server.reactor().currentWorker();
         RouteRuntime route = match.runtime();
-        return new UpstreamAttempt(this, state, state.pool(worker >= 0 ? worker : connection.worker()),
+        return new UpstreamAttempt(this, member, member.state().pool(worker >= 0 ? worker : connection.worker()),
                 upstreamHead, requestEntity == null ? null : new BasicEntityDetails(requestEntity.getContentLength(), null),
                 route.connectTimeout(), route.responseTimeout(), route.idleTimeout());
     }
@@ -584,6 +588,9 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
                 if (declared != null) {
                     httpResponse.addHeader("Content-Length", declared);
                 }
+            }
+            if (fromUpstream && stickyCookie != null) {
+                httpResponse.addHeader("Set-Cookie", stickyCookie);
             }
             if (!headers.contains("Date")) {
                 httpResponse.addHeader("Date", HttpDates.now());
@@ -772,6 +779,7 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
             // Only a head that was accepted counts: a rejected one fails the attempt with a 502.
             from.responseHeadReceived = true;
             from.responseEntity = entity;
+            recordOutcome(from, response.getCode() < 500);
             if (entity == null) {
                 from.responseComplete = true;
                 from.releaseIfDone();
@@ -865,11 +873,14 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
                 return;
             }
             if (!failed.responseHeadReceived) {
+                if (!(cause instanceof RequestNotExecutedException) && !(cause instanceof UpstreamSaturatedException)) {
+                    recordOutcome(failed, false);
+                }
                 if (cause instanceof RequestNotExecutedException && notExecutedRetries < MAX_NOT_EXECUTED_RETRIES
                         && !responseCommitted) {
                     // HttpCore never wrote a byte of it (the pooled connection closed first): safe for any method.
                     notExecutedRetries++;
-                    retry = new UpstreamAttempt(this, failed.state, failed.pool, failed.head, failed.entity,
+                    retry = new UpstreamAttempt(this, failed.member, failed.pool, failed.head, failed.entity,
                             failed.connectTimeout, failed.responseTimeout, failed.idleTimeout);
                     attempt = retry;
                 } else {
@@ -1008,6 +1019,36 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
         return owed;
     }
 
+    /**
+     * Tells passive health checking how the attempt went, once: a 5xx or a failure before any response
+     * counts against the upstream. A response head also gives a latency sample for peak-EWMA balancing.
+     */
+    private void recordOutcome(UpstreamAttempt attempt, boolean success) {
+        if (attempt.outcomeRecorded || clientGone) {
+            return;
+        }
+        attempt.outcomeRecorded = true;
+        if (success) {
+            server.outliers().success(attempt.state);
+        } else {
+            server.outliers().failure(attempt.state);
+        }
+        if (attempt.responseHeadReceived && attempt.sentAt != 0) {
+            long now = server.ticker().getAsLong();
+            attempt.state.recordLatency(now - attempt.sentAt, now);
+        }
+    }
+
+    @Override
+    public void setResponseCookie(String value) {
+        lock.lock();
+        try {
+            stickyCookie = value;
+        } finally {
+            unlock();
+        }
+    }
+
     /** Once the response is out, a client that does not finish the body it will not be asked for is let go. */
     private void lingerIfDiscarding() {
         if (requestDiscarding && !requestEnded) {
@@ -1040,6 +1081,9 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
 
     private void failAttemptLocked(UpstreamAttempt current, Exception cause) {
         current.discardConnection();
+        if (!current.responseHeadReceived) {
+            recordOutcome(current, false);
+        }
         if (!current.responseHeadReceived && !responseCommitted) {
             failUpstreamResponseLater(Failures.upstream(cause, true, current.state.upstream()));
         } else if (responseCommitted && streaming) {

@@ -1,6 +1,8 @@
 package dev.gatehouse.proxy.core.internal.exchange;
 
+import dev.gatehouse.proxy.NoHealthyUpstreamException;
 import dev.gatehouse.proxy.ProxyException;
+import dev.gatehouse.proxy.core.internal.client.UpstreamSaturatedException;
 import dev.gatehouse.proxy.UpstreamTimeoutException;
 import dev.gatehouse.proxy.UpstreamUnavailableException;
 import java.net.ConnectException;
@@ -29,6 +31,9 @@ final class Failures {
      * @param where the upstream, for the message
      */
     static ProxyException upstream(Throwable cause, boolean connected, Object where) {
+        if (cause instanceof UpstreamSaturatedException) {
+            return new NoHealthyUpstreamException(cause.getMessage(), null);
+        }
         if (cause instanceof SocketTimeoutException) {
             return new UpstreamTimeoutException(
                     (connected ? "no response from " : "connect timeout to ") + where, cause);

@@ -1,5 +1,6 @@
 package dev.gatehouse.proxy.core.internal.exchange;
 
+import dev.gatehouse.proxy.core.internal.balancer.UpstreamGroup;
 import dev.gatehouse.proxy.core.internal.client.LeaseCallback;
 import dev.gatehouse.proxy.core.internal.client.UpstreamConnection;
 import dev.gatehouse.proxy.core.internal.client.UpstreamPool;
@@ -28,6 +29,7 @@ import org.apache.hc.core5.util.Timeout;
 final class UpstreamAttempt implements AsyncClientExchangeHandler, LeaseCallback {
 
     final Exchange exchange;
+    final UpstreamGroup.Member member;
     final UpstreamState state;
     final UpstreamPool pool;
     final HttpRequest head;
@@ -55,18 +57,21 @@ final class UpstreamAttempt implements AsyncClientExchangeHandler, LeaseCallback
     long responseCredited;
     boolean bodyFailed;
     int informational;
+    long sentAt;
+    boolean outcomeRecorded;
 
-    UpstreamAttempt(Exchange exchange, UpstreamState state, UpstreamPool pool, HttpRequest head, EntityDetails entity,
-                    Timeout connectTimeout, Timeout responseTimeout, Timeout idleTimeout) {
+    UpstreamAttempt(Exchange exchange, UpstreamGroup.Member member, UpstreamPool pool, HttpRequest head,
+                    EntityDetails entity, Timeout connectTimeout, Timeout responseTimeout, Timeout idleTimeout) {
         this.exchange = exchange;
-        this.state = state;
+        this.member = member;
+        this.state = member.state();
         this.pool = pool;
         this.head = head;
         this.entity = entity;
         this.connectTimeout = connectTimeout;
         this.responseTimeout = responseTimeout;
         this.idleTimeout = idleTimeout;
-        state.requestStarted();
+        member.requestStarted();
     }
 
     /** Leases a connection; the exchange continues in {@link #leased} or {@link #leaseFailed}. */
@@ -93,6 +98,7 @@ final class UpstreamAttempt implements AsyncClientExchangeHandler, LeaseCallback
         exchange.lock.lock();
         try {
             requestHeadSent = true;
+            sentAt = state.ticker().getAsLong();
             if (entity == null) {
                 requestComplete = true;
             }
@@ -178,7 +184,7 @@ final class UpstreamAttempt implements AsyncClientExchangeHandler, LeaseCallback
     void end() {
         if (!ended) {
             ended = true;
-            state.requestEnded();
+            member.requestEnded();
         }
     }
 

@@ -1,6 +1,6 @@
 package dev.gatehouse.proxy.core.internal.server;
 
-import dev.gatehouse.proxy.core.internal.client.UpstreamConnection;
+import dev.gatehouse.proxy.core.internal.client.ClientEndpoint;
 import dev.gatehouse.proxy.core.internal.client.UpstreamFraming;
 import dev.gatehouse.proxy.core.internal.exchange.Exchange;
 import org.apache.hc.core5.http.EntityDetails;
@@ -79,8 +79,8 @@ final class ProtocolDispatcher implements IOEventHandlerFactory {
 
     @Override
     public IOEventHandler createHandler(ProtocolIOSession session, Object attachment) {
-        if (attachment instanceof UpstreamConnection) {
-            UpstreamConnection upstream = (UpstreamConnection) attachment;
+        if (attachment instanceof ClientEndpoint) {
+            ClientEndpoint upstream = (ClientEndpoint) attachment;
             ClientHttp1StreamDuplexer duplexer = new ProxyClientDuplexer(session, UpstreamFraming.INSTANCE,
                     clientConfig, DefaultConnectionReuseStrategy.INSTANCE, responseParsers.create(),
                     requestWriters.create());

@@ -23,6 +23,12 @@ import java.util.List;
  * @param viaName the pseudonym written into {@code Via}
  * @param ioThreads the number of I/O threads
  * @param expectContinueTimeout how long to wait for an upstream's {@code 100 Continue} before sending the body
+ * @param healthChecker the active health checker, or null for none
+ * @param healthInterval the time between checks of an upstream
+ * @param healthTimeout the time a check may take
+ * @param healthRise passed checks in a row that make an unhealthy upstream healthy
+ * @param healthFall failed checks in a row that make a healthy upstream unhealthy
+ * @param balancing panic mode, slow start, passive health and connection limits
  */
 public record ProxyConfig(
         String name,
@@ -38,7 +44,13 @@ public record ProxyConfig(
         List<String> trustedProxies,
         String viaName,
         int ioThreads,
-        Duration expectContinueTimeout) {
+        Duration expectContinueTimeout,
+        dev.gatehouse.proxy.health.HealthChecker healthChecker,
+        Duration healthInterval,
+        Duration healthTimeout,
+        int healthRise,
+        int healthFall,
+        dev.gatehouse.proxy.core.internal.balancer.Balancing balancing) {
 
     /** Copies the lists. */
     public ProxyConfig {

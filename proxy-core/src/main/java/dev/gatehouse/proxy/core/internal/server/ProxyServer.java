@@ -3,12 +3,17 @@ package dev.gatehouse.proxy.core.internal.server;
 import dev.gatehouse.proxy.Route;
 import dev.gatehouse.proxy.Upstream;
 import dev.gatehouse.proxy.balancer.LoadBalancingStrategy;
+import dev.gatehouse.proxy.core.UpstreamStatus;
+import dev.gatehouse.proxy.core.Upstreams;
 import dev.gatehouse.proxy.core.internal.balancer.RoundRobinStrategy;
 import dev.gatehouse.proxy.core.internal.balancer.UpstreamGroup;
 import dev.gatehouse.proxy.core.internal.client.UpstreamState;
 import dev.gatehouse.proxy.core.internal.exchange.Exchange;
 import dev.gatehouse.proxy.core.internal.headers.HeaderRules;
 import dev.gatehouse.proxy.core.internal.headers.TrustedProxies;
+import dev.gatehouse.proxy.core.internal.health.HealthMonitor;
+import dev.gatehouse.proxy.core.internal.health.OutlierDetector;
+import dev.gatehouse.proxy.core.internal.health.ProbeClient;
 import dev.gatehouse.proxy.core.internal.log.RateLimitedLog;
 import dev.gatehouse.proxy.core.internal.reactor.IoReactor;
 import dev.gatehouse.proxy.core.internal.routing.RouteTable;
@@ -18,16 +23,17 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 import org.apache.hc.core5.http.config.Http1Config;
 import org.apache.hc.core5.reactor.IOReactorConfig;
 import org.apache.hc.core5.reactor.IOReactorStatus;
@@ -39,8 +45,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The running proxy behind {@code ReverseProxy}: the reactor, the listeners, the route table, the
- * upstreams' state, the open client connections and the count of exchanges in flight that a drain waits
- * for. Thread-safe.
+ * upstreams' state, the control thread (health checks, ejections, rebuilds of balancer tables), the open
+ * client connections and the count of exchanges in flight that a drain waits for. Thread-safe.
  */
 public final class ProxyServer {
 
@@ -50,10 +56,16 @@ public final class ProxyServer {
 
     private final ProxyConfig config;
     private final IoReactor reactor;
+    private final ScheduledThreadPoolExecutor control;
+    private final LongSupplier ticker = System::nanoTime;
     private final RouteTable<RouteRuntime> routes;
+    private final Map<String, RouteRuntime> routesByName = new LinkedHashMap<>();
     private final Filter[] proxyFilters;
-    private final Map<String, UpstreamState> upstreams;
+    private final Map<String, UpstreamState> upstreams = new ConcurrentHashMap<>();
+    private final Timeout upstreamIdle;
     private final HeaderRules headerRules;
+    private final HealthMonitor health;
+    private final OutlierDetector outliers;
     private final Timeout keepAliveTimeout;
     private final Timeout activeTimeout;
     private final Set<DownstreamConnection> connections = ConcurrentHashMap.newKeySet();
@@ -64,10 +76,11 @@ public final class ProxyServer {
     private final RateLimitedLog upstreamFailures;
     private final RateLimitedLog filterFailures;
     private final List<ListenerEndpoint> endpoints = new ArrayList<>();
+    private final UpstreamsControl upstreamsControl = new UpstreamsControl();
     private volatile List<InetSocketAddress> addresses = List.of();
     private volatile State state = State.NEW;
 
-    /** Prepares everything; binds nothing until {@link #start()}. */
+    /** Prepares everything; binds nothing and checks nothing until {@link #start()}. */
     public ProxyServer(ProxyConfig config) {
         this.config = config;
         this.keepAliveTimeout = Timeout.of(config.keepAliveTimeout());
@@ -96,15 +109,23 @@ public final class ProxyServer {
                 .build();
         this.reactor = new IoReactor(config.name(), config.ioThreads(), reactorConfig,
                 new ProtocolDispatcher(this, serverHttp, clientHttp));
+        this.control = new ScheduledThreadPoolExecutor(1, task -> {
+            Thread thread = new Thread(task, config.name() + "-control");
+            thread.setDaemon(true);
+            return thread;
+        });
+        control.setRemoveOnCancelPolicy(true);
         this.exchangeCounters = new long[config.ioThreads() * 16];
         this.proxyFilters = config.filters().toArray(new Filter[0]);
-        this.upstreams = new LinkedHashMap<>();
-        Timeout upstreamIdle = Timeout.of(config.upstreamIdleTimeout());
+        this.upstreamIdle = Timeout.of(config.upstreamIdleTimeout());
+        this.outliers = new OutlierDetector(config.balancing(), control, upstreams::size);
+        this.health = config.healthChecker() == null ? null
+                : new HealthMonitor(config.healthChecker(), new ProbeClient(reactor, control, Timeout.of(config.healthTimeout())),
+                        control, config.healthInterval(), config.healthTimeout(), config.healthRise(), config.healthFall());
         this.routes = RouteTable.build(config.routes(), route -> {
             List<UpstreamState> states = new ArrayList<>();
             for (Upstream upstream : route.upstreams()) {
-                states.add(upstreams.computeIfAbsent(upstream.authority(),
-                        key -> new UpstreamState(upstream.withWeight(1), reactor, upstreamIdle)));
+                states.add(state(upstream));
             }
             LoadBalancingStrategy strategy = route.loadBalancing() != null ? route.loadBalancing()
                     : RoundRobinStrategy.INSTANCE;
@@ -113,15 +134,25 @@ public final class ProxyServer {
             for (int i = 0; i < route.filters().size(); i++) {
                 filters[proxyFilters.length + i] = route.filters().get(i);
             }
-            return new RouteRuntime(route, new UpstreamGroup(strategy, route.upstreams(), states), filters,
+            RouteRuntime runtime = new RouteRuntime(route,
+                    new UpstreamGroup(route.name(), strategy, route.upstreams(), states, config.balancing(), control, ticker),
+                    filters,
                     Timeout.of(or(route.connectTimeout(), config.connectTimeout())),
                     Timeout.of(or(route.responseTimeout(), config.responseTimeout())),
                     Timeout.of(or(route.idleTimeout(), config.idleTimeout())));
+            routesByName.put(route.name(), runtime);
+            return runtime;
         });
         Logger failureLogger = LoggerFactory.getLogger("dev.gatehouse.proxy.core.Upstreams");
-        this.upstreamFailures = new RateLimitedLog(failureLogger, 1000, System::nanoTime);
+        this.upstreamFailures = new RateLimitedLog(failureLogger, 1000, ticker);
         this.filterFailures = new RateLimitedLog(LoggerFactory.getLogger("dev.gatehouse.proxy.core.Filters"), 1000,
-                System::nanoTime);
+                ticker);
+    }
+
+    /** Returns the state of the upstream at {@code host:port}, creating it on first use. */
+    private UpstreamState state(Upstream upstream) {
+        return upstreams.computeIfAbsent(upstream.authority(), key -> new UpstreamState(upstream.withWeight(1),
+                reactor, upstreamIdle, config.balancing(), control, ticker));
     }
 
     /**
@@ -151,9 +182,13 @@ public final class ProxyServer {
             state = State.STOPPED;
             closeListeners();
             reactor.shutdown(TimeValue.ofSeconds(5));
+            control.shutdownNow();
             throw e;
         }
         addresses = List.copyOf(bound);
+        if (health != null) {
+            upstreams.values().forEach(health::watch);
+        }
         List<String> shown = new ArrayList<>();
         for (InetSocketAddress address : addresses) {
             shown.add(DownstreamConnection.authorityOf(address));
@@ -174,6 +209,7 @@ public final class ProxyServer {
             }
             if (state == State.NEW) {
                 state = State.STOPPED;
+                control.shutdownNow();
                 return;
             }
             state = State.DRAINING;
@@ -195,6 +231,13 @@ public final class ProxyServer {
         } else {
             logger.warn("Gatehouse drain timed out after {}; closing {} exchange(s) still in flight",
                     config.drainTimeout(), left);
+        }
+        if (health != null) {
+            health.stop();
+        }
+        control.shutdownNow();
+        for (RouteRuntime route : routesByName.values()) {
+            route.group().close();
         }
         for (UpstreamState upstream : upstreams.values()) {
             upstream.close();
@@ -270,9 +313,19 @@ public final class ProxyServer {
         return headerRules;
     }
 
-    /** Returns the state of every upstream, by {@code host:port}. */
-    public Map<String, UpstreamState> upstreams() {
-        return Collections.unmodifiableMap(upstreams);
+    /** Returns passive health checking. */
+    public OutlierDetector outliers() {
+        return outliers;
+    }
+
+    /** Returns the time source, in nanoseconds. */
+    public LongSupplier ticker() {
+        return ticker;
+    }
+
+    /** Returns the runtime control of the upstreams. */
+    public Upstreams upstreams() {
+        return upstreamsControl;
     }
 
     /** Returns the log for upstream failures (at most one line a second). */
@@ -291,11 +344,6 @@ public final class ProxyServer {
 
     Timeout activeTimeout() {
         return activeTimeout;
-    }
-
-    /** Returns the default connect timeout. */
-    public Duration defaultConnectTimeout() {
-        return config.connectTimeout();
     }
 
     /** Returns a new exchange id; called on the I/O thread {@code worker}, which alone touches its counter. */
@@ -353,5 +401,90 @@ public final class ProxyServer {
 
     private static Duration max(Duration a, Duration b) {
         return a.compareTo(b) >= 0 ? a : b;
+    }
+
+    /** The {@link Upstreams} view: every change is serialized on this object and rebuilds the routes it touches. */
+    private final class UpstreamsControl implements Upstreams {
+
+        private RouteRuntime route(String name) {
+            RouteRuntime route = routesByName.get(java.util.Objects.requireNonNull(name, "route"));
+            if (route == null) {
+                throw new IllegalArgumentException("route: '" + name + "' (expected one of " + routesByName.keySet() + ")");
+            }
+            return route;
+        }
+
+        private UpstreamState known(Upstream upstream) {
+            UpstreamState found = upstreams.get(java.util.Objects.requireNonNull(upstream, "upstream").authority());
+            if (found == null) {
+                throw new IllegalArgumentException("upstream: " + upstream.authority() + " (no route has it)");
+            }
+            return found;
+        }
+
+        @Override
+        public synchronized boolean add(String name, Upstream upstream) {
+            RouteRuntime route = route(name);
+            boolean created = !upstreams.containsKey(upstream.authority());
+            UpstreamState added = state(upstream);
+            if (created) {
+                added.rampFromNow();
+            }
+            if (!route.group().add(upstream, added)) {
+                return false;
+            }
+            if (health != null && state == State.RUNNING) {
+                health.watch(added);
+            }
+            logger.info("Upstream {} added to route '{}'", upstream, name);
+            return true;
+        }
+
+        @Override
+        public synchronized boolean remove(String name, Upstream upstream) {
+            RouteRuntime route = route(name);
+            UpstreamState removed = upstreams.get(upstream.authority());
+            if (removed == null || !route.group().remove(removed)) {
+                return false;
+            }
+            boolean stillUsed = false;
+            for (RouteRuntime other : routesByName.values()) {
+                stillUsed |= other.group().contains(removed);
+            }
+            if (!stillUsed) {
+                upstreams.remove(upstream.authority());
+                if (health != null) {
+                    health.unwatch(removed);
+                }
+                removed.close();          // idle connections close now, leased ones when released
+            }
+            logger.info("Upstream {} removed from route '{}'; requests in flight finish", upstream, name);
+            return true;
+        }
+
+        @Override
+        public synchronized void drain(Upstream upstream) {
+            known(upstream).drain(true);
+            logger.info("Upstream {} draining: no new requests; requests in flight finish", upstream);
+        }
+
+        @Override
+        public synchronized void resume(Upstream upstream) {
+            known(upstream).drain(false);
+            logger.info("Upstream {} resumed", upstream);
+        }
+
+        @Override
+        public List<Upstream> of(String name) {
+            return route(name).group().upstreams();
+        }
+
+        @Override
+        public UpstreamStatus status(Upstream upstream) {
+            UpstreamState found = known(upstream);
+            return new UpstreamStatus(found.isAvailable(), found.isHealthy(), found.isEjected(), found.isDraining(),
+                    found.inFlight(), found.openConnections(), found.idleConnections(), found.connectionsOpened(),
+                    found.waiting());
+        }
     }
 }
