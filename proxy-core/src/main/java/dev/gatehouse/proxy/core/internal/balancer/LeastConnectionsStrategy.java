@@ -9,8 +9,9 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The upstream with the fewest requests in flight relative to its weight. Every pick looks at every
- * upstream, starting at a random one so ties go to a random upstream, not always the first; comparisons
- * cross-multiply, so there is no division. Suits requests of very different cost.
+ * upstream; when several share the lowest load, one of them is taken uniformly at random (a second pass,
+ * only then), not always the first. Comparisons cross-multiply, so there is no division. Suits requests of
+ * very different cost.
  */
 public enum LeastConnectionsStrategy implements LoadBalancingStrategy {
     /** The only instance. */
@@ -25,19 +26,30 @@ public enum LeastConnectionsStrategy implements LoadBalancingStrategy {
         }
         return exchange -> {
             int n = members.length;
-            int start = n == 1 ? 0 : ThreadLocalRandom.current().nextInt(n);
-            int best = start;
-            long bestLoad = stats.inFlight(start);
-            for (int step = 1; step < n; step++) {
-                int candidate = start + step;
-                if (candidate >= n) {
-                    candidate -= n;
-                }
+            int best = 0;
+            long bestLoad = stats.inFlight(0);
+            int ties = 1;
+            for (int candidate = 1; candidate < n; candidate++) {
                 long load = stats.inFlight(candidate);
-                // load / weight < bestLoad / bestWeight, without dividing.
-                if (load * weights[best] < bestLoad * weights[candidate]) {
+                // load / weight against bestLoad / bestWeight, without dividing.
+                long left = load * weights[best];
+                long right = bestLoad * weights[candidate];
+                if (left < right) {
                     best = candidate;
                     bestLoad = load;
+                    ties = 1;
+                } else if (left == right) {
+                    ties++;
+                }
+            }
+            if (ties == 1) {
+                return members[best];
+            }
+            // Several upstreams share the lowest load: take one of them uniformly at random.
+            int skip = ThreadLocalRandom.current().nextInt(ties);
+            for (int candidate = best; candidate < n; candidate++) {
+                if (stats.inFlight(candidate) * weights[best] == bestLoad * weights[candidate] && skip-- == 0) {
+                    return members[candidate];
                 }
             }
             return members[best];

@@ -464,14 +464,27 @@ public final class ProxyServer {
 
         @Override
         public synchronized void drain(Upstream upstream) {
-            known(upstream).drain(true);
+            UpstreamState drained = known(upstream);
+            drained.drain(true);
+            rebuildRoutesOf(drained);
             logger.info("Upstream {} draining: no new requests; requests in flight finish", upstream);
         }
 
         @Override
         public synchronized void resume(Upstream upstream) {
-            known(upstream).drain(false);
+            UpstreamState resumed = known(upstream);
+            resumed.drain(false);
+            rebuildRoutesOf(resumed);
             logger.info("Upstream {} resumed", upstream);
+        }
+
+        /** Makes a change visible before the call returns, rather than on the control thread a moment later. */
+        private void rebuildRoutesOf(UpstreamState changed) {
+            for (RouteRuntime route : routesByName.values()) {
+                if (route.group().contains(changed)) {
+                    route.group().rebuild();
+                }
+            }
         }
 
         @Override
