@@ -6,6 +6,8 @@ import dev.gatehouse.proxy.balancer.UpstreamSelector;
 import dev.gatehouse.proxy.balancer.UpstreamStats;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
 
 /**
  * Two distinct upstreams drawn at random, and the less loaded of the two: "the power of two choices".
@@ -13,11 +15,20 @@ import java.util.concurrent.ThreadLocalRandom;
  * compares latency times requests in flight, per weight, so it steers away from an upstream that is slow
  * before it piles up requests. Constant cost per pick; no herd on the momentarily least loaded upstream.
  */
-public enum PowerOfTwoStrategy implements LoadBalancingStrategy {
+public final class PowerOfTwoStrategy implements LoadBalancingStrategy {
+
     /** Fewer requests in flight (per weight) wins. */
-    LEAST_REQUEST,
+    public static final PowerOfTwoStrategy LEAST_REQUEST = new PowerOfTwoStrategy(false, ThreadLocalRandom::current);
     /** Lower peak-EWMA latency times (requests in flight + 1), per weight, wins. */
-    PEAK_EWMA;
+    public static final PowerOfTwoStrategy PEAK_EWMA = new PowerOfTwoStrategy(true, ThreadLocalRandom::current);
+
+    private final boolean ewma;
+    private final Supplier<? extends RandomGenerator> generator;
+
+    PowerOfTwoStrategy(boolean ewma, Supplier<? extends RandomGenerator> generator) {
+        this.ewma = ewma;
+        this.generator = generator;
+    }
 
     @Override
     public UpstreamSelector newSelector(List<Upstream> upstreams, UpstreamStats stats) {
@@ -30,16 +41,16 @@ public enum PowerOfTwoStrategy implements LoadBalancingStrategy {
         for (int i = 0; i < weights.length; i++) {
             weights[i] = stats.weight(i);
         }
-        boolean ewma = this == PEAK_EWMA;
+        boolean byLatency = ewma;
         return exchange -> {
-            ThreadLocalRandom random = ThreadLocalRandom.current();
+            RandomGenerator random = generator.get();
             int n = members.length;
             int a = random.nextInt(n);
             int b = random.nextInt(n - 1);
             if (b >= a) {
                 b++;
             }
-            return members[ewma ? cheaperByLatency(stats, weights, a, b) : cheaperByLoad(stats, weights, a, b)];
+            return members[byLatency ? cheaperByLatency(stats, weights, a, b) : cheaperByLoad(stats, weights, a, b)];
         };
     }
 
@@ -66,6 +77,6 @@ public enum PowerOfTwoStrategy implements LoadBalancingStrategy {
 
     @Override
     public String toString() {
-        return this == LEAST_REQUEST ? "least-request" : "peak-ewma";
+        return ewma ? "peak-ewma" : "least-request";
     }
 }

@@ -8,22 +8,33 @@ import dev.gatehouse.proxy.filter.ProxyExchange;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
 
 /**
  * A uniformly random upstream, or, weighted, one drawn in proportion to its weight through Vose's alias
  * table: one random number and two array reads per pick, whatever the number of upstreams.
  */
-public enum RandomStrategy implements LoadBalancingStrategy {
+public final class RandomStrategy implements LoadBalancingStrategy {
+
     /** Every upstream equally likely. */
-    UNIFORM,
+    public static final RandomStrategy UNIFORM = new RandomStrategy(false, ThreadLocalRandom::current);
     /** Upstreams drawn in proportion to their effective weights. */
-    WEIGHTED;
+    public static final RandomStrategy WEIGHTED = new RandomStrategy(true, ThreadLocalRandom::current);
+
+    private final boolean weighted;
+    private final Supplier<? extends RandomGenerator> random;
+
+    RandomStrategy(boolean weighted, Supplier<? extends RandomGenerator> random) {
+        this.weighted = weighted;
+        this.random = random;
+    }
 
     @Override
     public UpstreamSelector newSelector(List<Upstream> upstreams, UpstreamStats stats) {
         Upstream[] members = upstreams.toArray(new Upstream[0]);
-        if (this == UNIFORM || members.length == 1) {
-            return exchange -> members[ThreadLocalRandom.current().nextInt(members.length)];
+        if (!weighted || members.length == 1) {
+            return exchange -> members[random.get().nextInt(members.length)];
         }
         int n = members.length;
         double sum = 0;
@@ -53,28 +64,30 @@ public enum RandomStrategy implements LoadBalancingStrategy {
         while (!small.isEmpty()) {
             probability[small.poll()] = 1.0;     // rounding leftovers
         }
-        return new Alias(members, probability, alias);
+        return new Alias(members, probability, alias, random);
     }
 
     @Override
     public String toString() {
-        return this == UNIFORM ? "random" : "weighted-random";
+        return weighted ? "weighted-random" : "random";
     }
 
     private static final class Alias implements UpstreamSelector {
         private final Upstream[] members;
         private final double[] probability;
         private final int[] alias;
+        private final Supplier<? extends RandomGenerator> generator;
 
-        Alias(Upstream[] members, double[] probability, int[] alias) {
+        Alias(Upstream[] members, double[] probability, int[] alias, Supplier<? extends RandomGenerator> generator) {
             this.members = members;
             this.probability = probability;
             this.alias = alias;
+            this.generator = generator;
         }
 
         @Override
         public Upstream select(ProxyExchange exchange) {
-            ThreadLocalRandom random = ThreadLocalRandom.current();
+            RandomGenerator random = generator.get();
             int column = random.nextInt(members.length);
             return members[random.nextDouble() < probability[column] ? column : alias[column]];
         }

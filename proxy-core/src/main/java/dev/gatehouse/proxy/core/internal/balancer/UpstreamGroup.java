@@ -5,6 +5,8 @@ import dev.gatehouse.proxy.balancer.LoadBalancingStrategy;
 import dev.gatehouse.proxy.balancer.UpstreamSelector;
 import dev.gatehouse.proxy.balancer.UpstreamStats;
 import dev.gatehouse.proxy.core.internal.client.UpstreamState;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -210,10 +212,25 @@ public final class UpstreamGroup {
 
     /** One configured upstream of the route, with the route's own count of requests in flight to it. */
     public static final class Member {
+        private static final VarHandle IN_FLIGHT;
+
+        static {
+            try {
+                IN_FLIGHT = MethodHandles.lookup().findVarHandle(Member.class, "inFlight", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
         private final UpstreamGroup group;
         private final Upstream upstream;
         private final UpstreamState state;
-        private final AtomicInteger inFlight = new AtomicInteger();
+        /**
+         * A field of its own rather than an AtomicInteger: least connections reads every member's per pick.
+         * Changed atomically; read without ordering (a balancing hint may be a moment old), which lets a scan
+         * over many members overlap its loads.
+         */
+        private int inFlight;
 
         Member(UpstreamGroup group, Upstream upstream, UpstreamState state) {
             this.group = group;
@@ -233,21 +250,21 @@ public final class UpstreamGroup {
 
         /** Counts a request that starts: for this route, for the upstream, for the group. */
         public void requestStarted() {
-            inFlight.incrementAndGet();
+            IN_FLIGHT.getAndAdd(this, 1);
             group.inFlight.incrementAndGet();
             state.requestStarted();
         }
 
         /** Counts a request that ended. */
         public void requestEnded() {
-            inFlight.decrementAndGet();
+            IN_FLIGHT.getAndAdd(this, -1);
             group.inFlight.decrementAndGet();
             state.requestEnded();
         }
 
         /** Returns this route's requests in flight to the upstream. */
         public int inFlight() {
-            return inFlight.get();
+            return (int) IN_FLIGHT.getOpaque(this);
         }
     }
 
@@ -303,7 +320,7 @@ public final class UpstreamGroup {
 
         @Override
         public int inFlight(int index) {
-            return members[index].inFlight.get();
+            return members[index].inFlight;
         }
 
         @Override

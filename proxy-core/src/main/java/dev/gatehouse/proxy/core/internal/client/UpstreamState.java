@@ -217,14 +217,22 @@ public final class UpstreamState {
         latency = (long) ewma;
     }
 
-    /** Returns the peak EWMA latency decayed to {@code now}; 0 before the first sample. */
+    /**
+     * Returns the peak EWMA latency decayed to {@code now}; 0 before the first sample. This is read on every
+     * peak-EWMA pick, so the common case (a sample less than a tenth of the decay constant ago) uses the
+     * first-order form of the decay, {@code 1 - t/tau}, which is within 0.5 % of the exponential there.
+     */
     public long latencyNanos(long now) {
         long value = latency;
         if (value == 0) {
             return 0;
         }
         long elapsed = now - latencyStamp;
-        return elapsed <= 0 ? value : (long) (value * Math.exp(-elapsed / TAU_NANOS));
+        if (elapsed <= 0) {
+            return value;
+        }
+        double x = elapsed / TAU_NANOS;
+        return (long) (value * (x < 0.1 ? 1.0 - x : Math.exp(-x)));
     }
 
     // ---------------------------------------------------------------------------------- in flight

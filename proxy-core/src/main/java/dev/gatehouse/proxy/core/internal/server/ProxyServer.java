@@ -5,6 +5,7 @@ import dev.gatehouse.proxy.Upstream;
 import dev.gatehouse.proxy.balancer.LoadBalancingStrategy;
 import dev.gatehouse.proxy.core.UpstreamStatus;
 import dev.gatehouse.proxy.core.Upstreams;
+import dev.gatehouse.proxy.core.internal.balancer.CoarseClock;
 import dev.gatehouse.proxy.core.internal.balancer.RoundRobinStrategy;
 import dev.gatehouse.proxy.core.internal.balancer.UpstreamGroup;
 import dev.gatehouse.proxy.core.internal.client.UpstreamState;
@@ -58,6 +59,7 @@ public final class ProxyServer {
     private final IoReactor reactor;
     private final ScheduledThreadPoolExecutor control;
     private final LongSupplier ticker = System::nanoTime;
+    private final CoarseClock coarseClock = new CoarseClock();
     private final RouteTable<RouteRuntime> routes;
     private final Map<String, RouteRuntime> routesByName = new LinkedHashMap<>();
     private final Filter[] proxyFilters;
@@ -135,7 +137,7 @@ public final class ProxyServer {
                 filters[proxyFilters.length + i] = route.filters().get(i);
             }
             RouteRuntime runtime = new RouteRuntime(route,
-                    new UpstreamGroup(route.name(), strategy, route.upstreams(), states, config.balancing(), control, ticker),
+                    new UpstreamGroup(route.name(), strategy, route.upstreams(), states, config.balancing(), control, coarseClock),
                     filters,
                     Timeout.of(or(route.connectTimeout(), config.connectTimeout())),
                     Timeout.of(or(route.responseTimeout(), config.responseTimeout())),
@@ -169,6 +171,7 @@ public final class ProxyServer {
             stateLock.unlock();
         }
         reactor.start();
+        coarseClock.start(control, 5);
         List<InetSocketAddress> bound = new ArrayList<>();
         try {
             for (InetSocketAddress address : config.listeners()) {

@@ -22,6 +22,19 @@ class DistributionTest {
 
     private static final int PICKS = 100_000;
 
+    /**
+     * Random choices come from a seeded generator, so each test draws the same numbers every run: the
+     * spread of 100,000 truly random picks exceeds 5 % in a few runs in a hundred, and a test must not
+     * fail by chance. Production strategies use ThreadLocalRandom through the same code.
+     */
+    private static final java.util.SplittableRandom SEEDED = new java.util.SplittableRandom(20261123);
+
+    private static final LoadBalancingStrategy RANDOM = new RandomStrategy(false, () -> SEEDED);
+    private static final LoadBalancingStrategy WEIGHTED_RANDOM = new RandomStrategy(true, () -> SEEDED);
+    private static final LoadBalancingStrategy LEAST_CONNECTIONS = new LeastConnectionsStrategy(() -> SEEDED);
+    private static final LoadBalancingStrategy LEAST_REQUEST = new PowerOfTwoStrategy(false, () -> SEEDED);
+    private static final LoadBalancingStrategy PEAK_EWMA = new PowerOfTwoStrategy(true, () -> SEEDED);
+
     /** Live figures that a test controls: in flight, latency and effective weight per upstream. */
     static final class FakeStats implements UpstreamStats {
         final int[] inFlight;
@@ -104,11 +117,11 @@ class DistributionTest {
         Map<String, LoadBalancingStrategy> strategies = new HashMap<>();
         strategies.put("round-robin", LoadBalancers.roundRobin());
         strategies.put("weighted-round-robin", LoadBalancers.weightedRoundRobin());
-        strategies.put("random", LoadBalancers.random());
-        strategies.put("weighted-random", LoadBalancers.weightedRandom());
-        strategies.put("least-connections", LoadBalancers.leastConnections());
-        strategies.put("least-request", LoadBalancers.leastRequest());
-        strategies.put("peak-ewma", LoadBalancers.peakEwma());
+        strategies.put("random", RANDOM);
+        strategies.put("weighted-random", WEIGHTED_RANDOM);
+        strategies.put("least-connections", LEAST_CONNECTIONS);
+        strategies.put("least-request", LEAST_REQUEST);
+        strategies.put("peak-ewma", PEAK_EWMA);
         strategies.put("sticky", LoadBalancers.sticky("GH", LoadBalancers.roundRobin()));
         strategies.forEach((name, strategy) -> assertEven(name, spread(strategy, ten), 10));
     }
@@ -130,11 +143,10 @@ class DistributionTest {
         int[] weights = {1, 2, 3, 4, 5, 1, 2, 3, 4, 5};
         List<Upstream> upstreams = upstreams(10, weights);
         int total = 30;
-        for (LoadBalancingStrategy strategy : List.of(LoadBalancers.weightedRoundRobin(), LoadBalancers.weightedRandom(),
-                LoadBalancers.leastConnections(), LoadBalancers.leastRequest())) {
-            Map<Upstream, Integer> counts = strategy == LoadBalancers.leastConnections()
-                    || strategy == LoadBalancers.leastRequest() ? spreadUnderLoad(strategy, upstreams)
-                    : spread(strategy, upstreams);
+        for (LoadBalancingStrategy strategy : List.of(LoadBalancers.weightedRoundRobin(), WEIGHTED_RANDOM,
+                LEAST_CONNECTIONS, LEAST_REQUEST)) {
+            Map<Upstream, Integer> counts = strategy == LEAST_CONNECTIONS || strategy == LEAST_REQUEST
+                    ? spreadUnderLoad(strategy, upstreams) : spread(strategy, upstreams);
             for (int i = 0; i < upstreams.size(); i++) {
                 double share = counts.getOrDefault(upstreams.get(i), 0) / (double) PICKS;
                 double expected = weights[i] / (double) total;
@@ -238,7 +250,7 @@ class DistributionTest {
         List<Upstream> three = upstreams(3);
         FakeStats stats = new FakeStats(three);
         stats.inFlight[0] = 5;
-        UpstreamSelector selector = LoadBalancers.leastConnections().newSelector(three, stats);
+        UpstreamSelector selector = LEAST_CONNECTIONS.newSelector(three, stats);
         Map<Upstream, Integer> counts = new IdentityHashMap<>();
         for (int i = 0; i < 1000; i++) {
             counts.merge(selector.select(exchange(null)), 1, Integer::sum);
