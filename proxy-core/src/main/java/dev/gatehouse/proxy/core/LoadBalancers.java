@@ -11,6 +11,7 @@ import dev.gatehouse.proxy.core.internal.balancer.RoundRobinStrategy;
 import dev.gatehouse.proxy.core.internal.balancer.StickyStrategy;
 import dev.gatehouse.proxy.core.internal.balancer.WeightedRoundRobinStrategy;
 import dev.gatehouse.proxy.filter.ProxyExchange;
+import java.util.List;
 import java.util.function.Function;
 
 /**
@@ -21,7 +22,38 @@ import java.util.function.Function;
  */
 public final class LoadBalancers {
 
+    /** The strategies {@link #named(String)} knows: those that need no options. */
+    private static final List<LoadBalancingStrategy> NAMED = List.of(roundRobin(), weightedRoundRobin(), random(),
+            weightedRandom(), leastConnections(), leastRequest(), peakEwma());
+
     private LoadBalancers() {
+    }
+
+    /**
+     * Returns the strategy with this name, for configuration read from text: {@code round-robin},
+     * {@code weighted-round-robin}, {@code random}, {@code weighted-random}, {@code least-connections},
+     * {@code least-request} or {@code peak-ewma}, as each strategy's {@code toString()} names it.
+     * Consistent hashing and sticky sessions need options, so they have only their factories.
+     *
+     * @throws IllegalArgumentException for any other name; the message lists the names
+     */
+    public static LoadBalancingStrategy named(String name) {
+        requireNonNull(name, "name");
+        for (LoadBalancingStrategy strategy : NAMED) {
+            if (strategy.toString().equals(name)) {
+                return strategy;
+            }
+        }
+        throw new IllegalArgumentException("strategy \"" + name + "\" (expected one of " + names() + ")");
+    }
+
+    /** Returns the names {@link #named(String)} accepts, comma-separated. */
+    private static String names() {
+        StringBuilder names = new StringBuilder();
+        for (LoadBalancingStrategy strategy : NAMED) {
+            names.append(names.length() == 0 ? "" : ", ").append(strategy);
+        }
+        return names.toString();
     }
 
     /** Each upstream in turn, ignoring weights; the default. One atomic increment per pick. */

@@ -18,7 +18,16 @@ final class CommandLine {
             "",
             "Options:",
             "  --listen HOST:PORT   where to listen; :PORT listens on every interface (default 127.0.0.1:8080)",
-            "  --to URL             an upstream, http://HOST:PORT; repeat it to balance round robin",
+            "  --to URL[,weight=N]  an upstream, http://HOST:PORT, with an optional weight; repeat it to balance",
+            "  --strategy NAME      round-robin (default), weighted-round-robin, random, weighted-random,",
+            "                       least-connections, least-request, peak-ewma, consistent-hash, sticky",
+            "  --hash-key KEY       consistent-hash key: header:NAME, cookie:NAME, query:NAME, path or",
+            "                       client-ip (default)",
+            "  --hash-balance-factor RATIO  consistent-hash with bounded loads: no upstream takes more than",
+            "                       RATIO times the mean of requests in flight (such as 1.25)",
+            "  --health-path PATH   check every upstream with GET PATH (2xx or 3xx is healthy)",
+            "  --health-interval DURATION  time between health checks (default 5s)",
+            "  --slow-start DURATION       ramp up upstreams that join or recover over this time",
             "  --drain DURATION     how long to let requests in flight finish on shutdown (default 10s)",
             "  -h, --help           print this help",
             "",
@@ -28,6 +37,16 @@ final class CommandLine {
     InetSocketAddress listen = new InetSocketAddress("127.0.0.1", 8080);
     final List<Upstream> upstreams = new ArrayList<>();
     Duration drain = Duration.ofSeconds(10);
+    String strategy = "round-robin";
+    String hashKey;
+    double hashBalanceFactor;
+    String healthPath;
+    Duration healthInterval;
+    Duration slowStart;
+
+    /** The strategies --strategy accepts. */
+    static final List<String> STRATEGIES = List.of("round-robin", "weighted-round-robin", "random",
+            "weighted-random", "least-connections", "least-request", "peak-ewma", "consistent-hash", "sticky");
 
     /** Thrown for arguments that cannot be run; the message says why. */
     static final class UsageException extends Exception {
@@ -61,7 +80,39 @@ final class CommandLine {
                         break;
                     case "--to":
                         value = value != null ? value : next(args, ++i, name);
-                        options.upstreams.add(Upstream.parse(value));
+                        options.upstreams.add(upstream(value));
+                        break;
+                    case "--strategy":
+                        value = value != null ? value : next(args, ++i, name);
+                        if (!STRATEGIES.contains(value)) {
+                            throw new UsageException("--strategy: \"" + value + "\" (expected one of "
+                                    + String.join(", ", STRATEGIES) + ")");
+                        }
+                        options.strategy = value;
+                        break;
+                    case "--hash-key":
+                        value = value != null ? value : next(args, ++i, name);
+                        checkHashKey(value);
+                        options.hashKey = value;
+                        break;
+                    case "--hash-balance-factor":
+                        value = value != null ? value : next(args, ++i, name);
+                        options.hashBalanceFactor = balanceFactor(value);
+                        break;
+                    case "--health-path":
+                        value = value != null ? value : next(args, ++i, name);
+                        if (!value.startsWith("/")) {
+                            throw new UsageException("--health-path: \"" + value + "\" (expected: a path that starts with /)");
+                        }
+                        options.healthPath = value;
+                        break;
+                    case "--health-interval":
+                        value = value != null ? value : next(args, ++i, name);
+                        options.healthInterval = Durations.parse(name, value);
+                        break;
+                    case "--slow-start":
+                        value = value != null ? value : next(args, ++i, name);
+                        options.slowStart = Durations.parse(name, value);
                         break;
                     case "--drain":
                         value = value != null ? value : next(args, ++i, name);
@@ -77,7 +128,56 @@ final class CommandLine {
         if (!options.help && options.upstreams.isEmpty()) {
             throw new UsageException("no upstream (expected: at least one --to http://HOST:PORT)");
         }
+        if (options.hashKey != null && !options.strategy.equals("consistent-hash")) {
+            throw new UsageException("--hash-key needs --strategy consistent-hash");
+        }
+        if (options.hashBalanceFactor > 0 && !options.strategy.equals("consistent-hash")) {
+            throw new UsageException("--hash-balance-factor needs --strategy consistent-hash");
+        }
+        if (options.healthInterval != null && options.healthPath == null) {
+            throw new UsageException("--health-interval needs --health-path");
+        }
         return options;
+    }
+
+    /** Parses {@code URL[,weight=N]}. */
+    static Upstream upstream(String text) throws UsageException {
+        String[] parts = text.split(",");
+        Upstream upstream = Upstream.parse(parts[0]);
+        for (int i = 1; i < parts.length; i++) {
+            String option = parts[i].trim();
+            if (!option.startsWith("weight=")) {
+                throw new UsageException("--to: \"" + text + "\" has option \"" + option + "\" (expected: weight=N)");
+            }
+            try {
+                upstream = upstream.withWeight(Integer.parseInt(option.substring(7)));
+            } catch (NumberFormatException e) {
+                throw new UsageException("--to: \"" + text + "\" has weight \"" + option.substring(7)
+                        + "\" (expected: 1 to " + Upstream.MAX_WEIGHT + ")");
+            }
+        }
+        return upstream;
+    }
+
+    private static double balanceFactor(String text) throws UsageException {
+        double factor;
+        try {
+            factor = Double.parseDouble(text);
+        } catch (NumberFormatException e) {
+            factor = Double.NaN;
+        }
+        if (!(factor > 1) || Double.isInfinite(factor)) {
+            throw new UsageException("--hash-balance-factor: \"" + text + "\" (expected: a ratio above 1, such as 1.25)");
+        }
+        return factor;
+    }
+
+    private static void checkHashKey(String key) throws UsageException {
+        boolean named = key.startsWith("header:") || key.startsWith("cookie:") || key.startsWith("query:");
+        if (named ? key.indexOf(':') == key.length() - 1 : !key.equals("path") && !key.equals("client-ip")) {
+            throw new UsageException("--hash-key: \"" + key
+                    + "\" (expected: header:NAME, cookie:NAME, query:NAME, path or client-ip)");
+        }
     }
 
     private static String next(String[] args, int index, String option) throws UsageException {

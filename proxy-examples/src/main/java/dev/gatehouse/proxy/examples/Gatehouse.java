@@ -1,10 +1,18 @@
 package dev.gatehouse.proxy.examples;
 
 import dev.gatehouse.proxy.Route;
+import dev.gatehouse.proxy.balancer.LoadBalancingStrategy;
+import dev.gatehouse.proxy.core.HashKeys;
+import dev.gatehouse.proxy.core.HealthCheckers;
+import dev.gatehouse.proxy.core.LoadBalancers;
 import dev.gatehouse.proxy.core.ReverseProxy;
+import dev.gatehouse.proxy.core.ReverseProxyBuilder;
+import dev.gatehouse.proxy.filter.ProxyExchange;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.function.Function;
 
 /**
  * {@code java -jar gatehouse.jar}: without arguments the quick-start demo; with {@code --to} a standalone
@@ -54,15 +62,50 @@ public final class Gatehouse {
             out.println(CommandLine.USAGE);
             return null;
         }
-        ReverseProxy proxy = ReverseProxy.builder()
+        ReverseProxyBuilder builder = ReverseProxy.builder()
                 .listen(options.listen)
-                .drainTimeout(options.drain)
-                .route(Route.builder("default").upstreams(options.upstreams).build())
+                .drainTimeout(options.drain);
+        if (options.healthPath != null) {
+            builder.healthCheck(HealthCheckers.http(options.healthPath),
+                    options.healthInterval != null ? options.healthInterval : Duration.ofSeconds(5));
+        }
+        if (options.slowStart != null) {
+            builder.slowStart(options.slowStart);
+        }
+        ReverseProxy proxy = builder
+                .route(Route.builder("default").upstreams(options.upstreams).loadBalancing(strategy(options)).build())
                 .build();
         proxy.start();
         out.println("Gatehouse listening on http://" + authority(proxy.address()));
         out.flush();
         return proxy;
+    }
+
+    private static LoadBalancingStrategy strategy(CommandLine options) {
+        switch (options.strategy) {
+            case "consistent-hash":
+                Function<ProxyExchange, String> key = hashKey(options.hashKey != null ? options.hashKey : "client-ip");
+                return options.hashBalanceFactor > 0
+                        ? LoadBalancers.consistentHash(key, options.hashBalanceFactor)
+                        : LoadBalancers.consistentHash(key);
+            case "sticky":
+                return LoadBalancers.sticky("GATEHOUSE_STICKY", LoadBalancers.roundRobin());
+            default:
+                return LoadBalancers.named(options.strategy);
+        }
+    }
+
+    private static Function<ProxyExchange, String> hashKey(String key) {
+        if (key.startsWith("header:")) {
+            return HashKeys.header(key.substring(7));
+        }
+        if (key.startsWith("cookie:")) {
+            return HashKeys.cookie(key.substring(7));
+        }
+        if (key.startsWith("query:")) {
+            return HashKeys.query(key.substring(6));
+        }
+        return key.equals("path") ? HashKeys.path() : HashKeys.clientAddress();
     }
 
     private static String authority(InetSocketAddress address) {

@@ -2,6 +2,7 @@ package dev.gatehouse.proxy.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.gatehouse.proxy.testing.RawHttp;
 import dev.gatehouse.proxy.testing.TestUpstream;
@@ -13,7 +14,12 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -55,6 +61,86 @@ class GatehouseCliIT {
         }
     }
 
+    private static AutoCloseable launch(ByteArrayOutputStream out, String... args) throws Exception {
+        return Gatehouse.launch(args, new PrintStream(out, true, StandardCharsets.UTF_8));
+    }
+
+    private static RawHttp.Response get(InetSocketAddress address, String path, String header) throws Exception {
+        try (RawHttp client = RawHttp.connect(address)) {
+            client.send("GET " + path + " HTTP/1.1\r\nHost: localhost\r\n" + header + "\r\n\r\n");
+            return client.read();
+        }
+    }
+
+    @Test
+    void weightsSplitRequestsInProportionUnderWeightedRoundRobin() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (AutoCloseable proxy = launch(out, "--listen", "127.0.0.1:0", "--strategy", "weighted-round-robin",
+                "--to", "http://127.0.0.1:" + one.port() + ",weight=3", "--to", "http://127.0.0.1:" + two.port())) {
+            InetSocketAddress address = ready(out.toString(StandardCharsets.UTF_8));
+            Map<String, Integer> counts = new TreeMap<>();
+            for (int i = 0; i < 40; i++) {
+                counts.merge(get(address, "/whoami").text(), 1, Integer::sum);
+            }
+            assertThat(counts).containsEntry("one", 30).containsEntry("two", 10);
+        }
+    }
+
+    @Test
+    void consistentHashSendsOneKeyToOneUpstream() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (AutoCloseable proxy = launch(out, "--listen", "127.0.0.1:0", "--strategy", "consistent-hash",
+                "--hash-key", "header:X-User", "--hash-balance-factor", "1.5",
+                "--to", "http://127.0.0.1:" + one.port(), "--to", "http://127.0.0.1:" + two.port())) {
+            InetSocketAddress address = ready(out.toString(StandardCharsets.UTF_8));
+            Set<String> seen = new HashSet<>();
+            for (int user = 0; user < 20; user++) {
+                String first = get(address, "/whoami", "X-User: u" + user).text();
+                for (int again = 0; again < 3; again++) {
+                    assertThat(get(address, "/whoami", "X-User: u" + user).text()).as("user u" + user).isEqualTo(first);
+                }
+                seen.add(first);
+            }
+            assertThat(seen).as("20 keys spread over both upstreams").containsExactlyInAnyOrder("one", "two");
+        }
+    }
+
+    @Test
+    void stickySessionsPinAClientByTheCookieTheProxyIssues() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (AutoCloseable proxy = launch(out, "--listen", "127.0.0.1:0", "--strategy", "sticky",
+                "--to", "http://127.0.0.1:" + one.port(), "--to", "http://127.0.0.1:" + two.port())) {
+            InetSocketAddress address = ready(out.toString(StandardCharsets.UTF_8));
+            RawHttp.Response first = get(address, "/whoami");
+            String cookie = first.header("Set-Cookie");
+            assertThat(cookie).startsWith("GATEHOUSE_STICKY=");
+            String pair = cookie.substring(0, cookie.indexOf(';'));
+            for (int i = 0; i < 6; i++) {
+                RawHttp.Response again = get(address, "/whoami", "Cookie: " + pair);
+                assertThat(again.text()).isEqualTo(first.text());
+                assertThat(again.header("Set-Cookie")).isNull();
+            }
+        }
+    }
+
+    @Test
+    void healthChecksTakeAnUpstreamThatFailsThemOutOfTheRotation() throws Exception {
+        // "two" serves traffic but fails its health check, so only the active check can take it out.
+        two.handle("/healthz", exchange -> TestUpstream.text(exchange, 503, "sick"));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (AutoCloseable proxy = launch(out, "--listen", "127.0.0.1:0", "--health-path", "/healthz",
+                "--health-interval", "100ms", "--slow-start", "1s",
+                "--to", "http://127.0.0.1:" + one.port(), "--to", "http://127.0.0.1:" + two.port())) {
+            InetSocketAddress address = ready(out.toString(StandardCharsets.UTF_8));
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                for (int i = 0; i < 6; i++) {
+                    assertThat(get(address, "/whoami").text()).isEqualTo("one");
+                }
+            });
+            assertThat(two.requests()).anySatisfy(request -> assertThat(request.target).isEqualTo("/healthz"));
+        }
+    }
+
     @Test
     void printsHelpAndRefusesWhatItCannotRun() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -70,6 +156,22 @@ class GatehouseCliIT {
                 .hasMessageContaining("only plain http");
         assertThatThrownBy(() -> Gatehouse.launch(new String[] {"--to", "http://x:1", "--drain", "soon"}, System.out))
                 .hasMessageContaining("expected: a duration such as 500ms, 2s, 1m");
+        assertThatThrownBy(() -> Gatehouse.launch(new String[] {"--to", "http://x:1", "--strategy", "fastest"}, System.out))
+                .hasMessageStartingWith("--strategy: \"fastest\" (expected one of round-robin, ");
+        assertThatThrownBy(() -> Gatehouse.launch(new String[] {"--to", "http://x:1,weight=heavy"}, System.out))
+                .hasMessageContaining("has weight \"heavy\"");
+        assertThatThrownBy(() -> Gatehouse.launch(new String[] {"--to", "http://x:1,weight=0"}, System.out))
+                .hasMessageContaining("weight");
+        assertThatThrownBy(() -> Gatehouse.launch(new String[] {"--to", "http://x:1", "--hash-key", "path"}, System.out))
+                .hasMessage("--hash-key needs --strategy consistent-hash");
+        assertThatThrownBy(() -> Gatehouse.launch(new String[] {"--to", "http://x:1", "--strategy", "consistent-hash",
+                "--hash-key", "header:"}, System.out)).hasMessageContaining("expected: header:NAME");
+        assertThatThrownBy(() -> Gatehouse.launch(new String[] {"--to", "http://x:1", "--strategy", "consistent-hash",
+                "--hash-balance-factor", "0.9"}, System.out)).hasMessageContaining("a ratio above 1");
+        assertThatThrownBy(() -> Gatehouse.launch(new String[] {"--to", "http://x:1", "--health-path", "health"}, System.out))
+                .hasMessageContaining("a path that starts with /");
+        assertThatThrownBy(() -> Gatehouse.launch(new String[] {"--to", "http://x:1", "--health-interval", "1s"}, System.out))
+                .hasMessage("--health-interval needs --health-path");
     }
 
     @Test
