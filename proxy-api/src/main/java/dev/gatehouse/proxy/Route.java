@@ -103,6 +103,7 @@ public final class Route {
     private final Duration connectTimeout;
     private final Duration responseTimeout;
     private final Duration idleTimeout;
+    private final RetryPolicy retryPolicy;
 
     private Route(Builder builder) {
         this.name = builder.name;
@@ -122,6 +123,7 @@ public final class Route {
         this.connectTimeout = builder.connectTimeout;
         this.responseTimeout = builder.responseTimeout;
         this.idleTimeout = builder.idleTimeout;
+        this.retryPolicy = builder.retryPolicy;
     }
 
     /** Returns a new builder for a route named {@code name}; the name appears in logs and metrics. */
@@ -217,6 +219,11 @@ public final class Route {
         return idleTimeout;
     }
 
+    /** Returns the route's retry policy, or null for the proxy's. */
+    public RetryPolicy retryPolicy() {
+        return retryPolicy;
+    }
+
     /** Returns a builder initialised with this route, to derive a changed copy. */
     public Builder toBuilder() {
         Builder builder = new Builder(name);
@@ -236,6 +243,7 @@ public final class Route {
         builder.connectTimeout = connectTimeout;
         builder.responseTimeout = responseTimeout;
         builder.idleTimeout = idleTimeout;
+        builder.retryPolicy = retryPolicy;
         return builder;
     }
 
@@ -278,6 +286,7 @@ public final class Route {
         private Duration connectTimeout;
         private Duration responseTimeout;
         private Duration idleTimeout;
+        private RetryPolicy retryPolicy;
 
         private Builder(String name) {
             requireNonNull(name, "name");
@@ -462,6 +471,13 @@ public final class Route {
         public Builder idleTimeout(Duration timeout) {
             checkUnset("idleTimeout", idleTimeout);
             this.idleTimeout = checkTimeout("idleTimeout", timeout);
+            return this;
+        }
+
+        /** Sets the route's retry policy, in place of the proxy's ({@link RetryPolicy#none()} turns retries off). */
+        public Builder retryPolicy(RetryPolicy policy) {
+            checkUnset("retryPolicy", retryPolicy);
+            this.retryPolicy = requireNonNull(policy, "retryPolicy");
             return this;
         }
 

@@ -105,7 +105,7 @@ public class StrategyBenchmark {
         UpstreamGroup.Snapshot snapshot = group.snapshot();
         for (int i = 0; i < upstreams; i++) {
             for (int k = 0; k < i % 3; k++) {
-                snapshot.member(list.get(i)).requestStarted();
+                snapshot.member(list.get(i)).tryRequestStarted();
             }
         }
     }

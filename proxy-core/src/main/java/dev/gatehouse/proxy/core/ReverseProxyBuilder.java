@@ -2,6 +2,7 @@ package dev.gatehouse.proxy.core;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.gatehouse.proxy.RetryPolicy;
 import dev.gatehouse.proxy.Route;
 import dev.gatehouse.proxy.core.internal.balancer.Balancing;
 import dev.gatehouse.proxy.core.internal.headers.TrustedProxies;
@@ -58,6 +59,9 @@ public final class ReverseProxyBuilder {
     private Duration slowStart;
     private Integer maxConnections;
     private Integer maxPending;
+    private Integer maxRequests;
+    private Integer maxRetries;
+    private RetryPolicy retryPolicy;
 
     ReverseProxyBuilder() {
     }
@@ -290,6 +294,39 @@ public final class ReverseProxyBuilder {
     }
 
     /**
+     * Sets the most requests one upstream may have at once, over all routes, on a connection or waiting for
+     * one (2048 by default); beyond it a request gets a 503 at once. Envoy's {@code max_requests}.
+     */
+    public ReverseProxyBuilder maxRequestsPerUpstream(int requests) {
+        if (requests < 1) {
+            throw new IllegalArgumentException("maxRequestsPerUpstream: " + requests + " (expected: >= 1)");
+        }
+        maxRequests = set("maxRequestsPerUpstream", maxRequests, requests);
+        return this;
+    }
+
+    /**
+     * Sets the most retries one upstream may have at once, over all routes (64 by default); a retry beyond it
+     * is not made and the client gets the failure. Envoy's {@code max_retries}; 0 turns retries off.
+     */
+    public ReverseProxyBuilder maxRetriesPerUpstream(int retries) {
+        if (retries < 0) {
+            throw new IllegalArgumentException("maxRetriesPerUpstream: " + retries + " (expected: >= 0)");
+        }
+        maxRetries = set("maxRetriesPerUpstream", maxRetries, retries);
+        return this;
+    }
+
+    /**
+     * Sets the retry policy of routes that set none; {@link RetryPolicy#defaults()} (one retry on a connect
+     * failure or a reset) when unset, {@link RetryPolicy#none()} for no retries.
+     */
+    public ReverseProxyBuilder retryPolicy(RetryPolicy policy) {
+        retryPolicy = set("retryPolicy", retryPolicy, requireNonNull(policy, "retryPolicy"));
+        return this;
+    }
+
+    /**
      * Checks the configuration and returns an unstarted proxy.
      *
      * @throws IllegalStateException if there is no listener, or two routes share a name
@@ -332,7 +369,10 @@ public final class ReverseProxyBuilder {
                         or(baseEjection, Balancing.DEFAULTS.baseEjection()).multipliedBy(10),
                         maxEjectionPercent != null ? maxEjectionPercent : Balancing.DEFAULTS.maxEjectionPercent(),
                         maxConnections != null ? maxConnections : Balancing.DEFAULTS.maxConnections(),
-                        maxPending != null ? maxPending : Balancing.DEFAULTS.maxPending()));
+                        maxPending != null ? maxPending : Balancing.DEFAULTS.maxPending(),
+                        maxRequests != null ? maxRequests : Balancing.DEFAULTS.maxRequests(),
+                        maxRetries != null ? maxRetries : Balancing.DEFAULTS.maxRetries()),
+                retryPolicy != null ? retryPolicy : RetryPolicy.defaults());
         return new ReverseProxy(new ProxyServer(config));
     }
 

@@ -126,6 +126,20 @@ public final class RawUpstream implements Closeable {
             return null;
         }
 
+        /** Reads one line, without its CRLF; null at end of stream. */
+        public String readLine() throws IOException {
+            ByteArrayOutputStream line = new ByteArrayOutputStream();
+            int c;
+            while ((c = in.read()) >= 0) {
+                if (c == '\n') {
+                    String text = line.toString(StandardCharsets.ISO_8859_1);
+                    return text.endsWith("\r") ? text.substring(0, text.length() - 1) : text;
+                }
+                line.write(c);
+            }
+            return null;
+        }
+
         /** Reads exactly {@code count} body bytes. */
         public byte[] readBody(int count) throws IOException {
             return in.readNBytes(count);

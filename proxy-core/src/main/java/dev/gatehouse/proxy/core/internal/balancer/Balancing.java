@@ -14,6 +14,8 @@ import java.time.Duration;
  * @param maxEjectionPercent the largest share of all upstreams that may be ejected at once
  * @param maxConnections connections per upstream, over all I/O threads
  * @param maxPending requests that may wait for a connection per upstream when it is at its limit
+ * @param maxRequests requests per upstream at once, over all routes, on a connection or waiting for one
+ * @param maxRetries retries per upstream at once, over all routes
  */
 public record Balancing(
         int panicThreshold,
@@ -23,9 +25,14 @@ public record Balancing(
         Duration maxEjection,
         int maxEjectionPercent,
         int maxConnections,
-        int maxPending) {
+        int maxPending,
+        int maxRequests,
+        int maxRetries) {
 
-    /** The defaults: panic below 50 %, no slow start, eject after 5 failures for 30 s (at most 300 s, 50 % of upstreams), 1024 connections and 1024 waiting requests per upstream. */
+    /**
+     * The defaults: panic below 50 %, no slow start, eject after 5 failures for 30 s (at most 300 s, 50 % of
+     * upstreams); per upstream 1024 connections, 1024 waiting requests, 2048 requests and 64 retries at once.
+     */
     public static final Balancing DEFAULTS = new Balancing(50, Duration.ZERO, 5, Duration.ofSeconds(30),
-            Duration.ofSeconds(300), 50, 1024, 1024);
+            Duration.ofSeconds(300), 50, 1024, 1024, 2048, 64);
 }

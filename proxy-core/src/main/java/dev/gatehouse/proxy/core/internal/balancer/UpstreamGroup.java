@@ -248,11 +248,19 @@ public final class UpstreamGroup {
             return state;
         }
 
-        /** Counts a request that starts: for this route, for the upstream, for the group. */
-        public void requestStarted() {
+        /**
+         * Counts a request that starts: for the upstream, this route and the group; unless the upstream is at
+         * its most requests at once.
+         *
+         * @return false, counting nothing, when the upstream is at its limit
+         */
+        public boolean tryRequestStarted() {
+            if (!state.tryRequestStarted()) {
+                return false;
+            }
             IN_FLIGHT.getAndAdd(this, 1);
             group.inFlight.incrementAndGet();
-            state.requestStarted();
+            return true;
         }
 
         /** Counts a request that ended. */
@@ -306,6 +314,11 @@ public final class UpstreamGroup {
         /** Returns the member for an upstream this snapshot's selector returned, or null for any other object. */
         public Member member(Upstream upstream) {
             return index.get(upstream);
+        }
+
+        /** Returns the member at {@code index}, from 0 to {@link #size()} - 1. */
+        public Member member(int index) {
+            return members[index];
         }
 
         /** Returns the number of members. */

@@ -1,5 +1,13 @@
 package dev.gatehouse.proxy.core.internal.client;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ByteChannel;
+import java.nio.channels.SocketChannel;
+import java.util.Iterator;
+import java.util.concurrent.TimeUnit;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpResponse;
 import org.apache.hc.core5.http.nio.AsyncClientExchangeHandler;
 import org.apache.hc.core5.http.nio.command.RequestExecutionCommand;
 import org.apache.hc.core5.http.protocol.HttpContext;
@@ -23,6 +31,8 @@ public final class UpstreamConnection implements ClientEndpoint {
     /** When it went idle, in nanoseconds; guarded by the pool's lock. */
     long idleSince;
     private volatile int exchanges;
+    /** How long the upstream said it keeps the connection open when idle, with a margin; guarded by the pool's lock. */
+    long keepAliveNanos = Long.MAX_VALUE;
 
     UpstreamConnection(UpstreamPool pool) {
         this.pool = pool;
@@ -53,6 +63,50 @@ public final class UpstreamConnection implements ClientEndpoint {
         IOSession current = session;
         if (current != null) {
             current.setSocketTimeout(timeout);
+        }
+    }
+
+    /**
+     * Reads the upstream's {@code Keep-Alive: timeout=N} (seconds), if any, so the pool never keeps the
+     * connection idle as long as the upstream would: it would close it while a request is on its way. The
+     * margin is a second (half of it below 2 s).
+     */
+    public void keepAliveFrom(HttpResponse response) {
+        for (Iterator<Header> it = response.headerIterator("Keep-Alive"); it.hasNext(); ) {
+            for (String parameter : it.next().getValue().split(",")) {
+                String trimmed = parameter.trim();
+                if (trimmed.regionMatches(true, 0, "timeout=", 0, 8)) {
+                    try {
+                        long seconds = Long.parseLong(trimmed.substring(8).trim());
+                        long millis = seconds <= 0 ? 0 : seconds * 1000 - Math.min(1000, seconds * 500);
+                        pool.keepAlive(this, TimeUnit.MILLISECONDS.toNanos(millis));
+                    } catch (NumberFormatException e) {
+                        // Not a number: the parameter is ignored, as RFC 9112 leaves Keep-Alive undefined.
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    /**
+     * Returns true when the connection cannot carry a request any more: the upstream closed it, or sent bytes
+     * nobody asked for. A non-blocking read of at most one byte, for connections that have been idle a while:
+     * the upstream's close may not have been seen yet by the I/O thread.
+     */
+    boolean isStale() {
+        IOSession current = session;
+        if (current == null || !current.isOpen()) {
+            return true;
+        }
+        ByteChannel channel = current.channel();
+        if (!(channel instanceof SocketChannel)) {
+            return false;
+        }
+        try {
+            return ((SocketChannel) channel).read(ByteBuffer.allocate(1)) != 0;
+        } catch (IOException e) {
+            return true;
         }
     }
 

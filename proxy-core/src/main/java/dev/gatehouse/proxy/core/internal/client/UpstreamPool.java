@@ -24,6 +24,9 @@ import org.apache.hc.core5.util.Timeout;
  */
 public final class UpstreamPool {
 
+    /** A connection idle longer than this is checked for a close the I/O thread has not seen yet before reuse. */
+    private static final long VALIDATE_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
+
     private final UpstreamState state;
     private final Upstream upstream;
     private final int worker;
@@ -72,7 +75,9 @@ public final class UpstreamPool {
             if (!refused) {
                 UpstreamConnection candidate;
                 while ((candidate = idle.pollFirst()) != null) {
-                    if (candidate.isOpen() && now - candidate.idleSince < maxIdleNanos) {
+                    long idleFor = now - candidate.idleSince;
+                    if (candidate.isOpen() && idleFor < Math.min(maxIdleNanos, candidate.keepAliveNanos)
+                            && (idleFor < VALIDATE_AFTER_NANOS || !candidate.isStale())) {
                         candidate.state = UpstreamConnection.State.LEASED;
                         reused = candidate;
                         break;
@@ -169,7 +174,7 @@ public final class UpstreamPool {
             if (connection.state != UpstreamConnection.State.LEASED) {
                 return;
             }
-            keep = reusable && !closed && connection.isOpen() && !state.isDraining();
+            keep = reusable && !closed && connection.isOpen() && !state.isDraining() && connection.keepAliveNanos > 0;
             if (keep) {
                 connection.state = UpstreamConnection.State.IDLE;
                 connection.idleSince = System.nanoTime();
@@ -181,9 +186,20 @@ public final class UpstreamPool {
             lock.unlock();
         }
         if (keep) {
-            connection.socketTimeout(idleTimeout);
+            connection.socketTimeout(connection.keepAliveNanos < maxIdleNanos
+                    ? Timeout.of(connection.keepAliveNanos, TimeUnit.NANOSECONDS) : idleTimeout);
         } else {
             connection.closeNow();
+        }
+    }
+
+    /** Records how long the upstream keeps {@code connection} open when idle, in nanoseconds (with a margin). */
+    void keepAlive(UpstreamConnection connection, long nanos) {
+        lock.lock();
+        try {
+            connection.keepAliveNanos = nanos;
+        } finally {
+            lock.unlock();
         }
     }
 

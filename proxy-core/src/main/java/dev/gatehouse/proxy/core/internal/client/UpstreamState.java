@@ -31,6 +31,7 @@ public final class UpstreamState {
     private final ScheduledExecutorService control;
     private final LongSupplier ticker;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger retries = new AtomicInteger();
     private final AtomicInteger connections = new AtomicInteger();
     private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
     private final AtomicInteger waiting = new AtomicInteger();
@@ -242,9 +243,14 @@ public final class UpstreamState {
         return inFlight.get();
     }
 
-    /** Counts a request that starts. */
-    public void requestStarted() {
-        inFlight.incrementAndGet();
+    /**
+     * Counts a request that starts, unless the upstream already has its most requests at once (a circuit
+     * breaker, as Envoy's {@code max_requests}).
+     *
+     * @return false, counting nothing, when the upstream is at its limit
+     */
+    public boolean tryRequestStarted() {
+        return tryIncrement(inFlight, balancing.maxRequests());
     }
 
     /** Counts a request that ended, however it ended. */
@@ -252,20 +258,43 @@ public final class UpstreamState {
         inFlight.decrementAndGet();
     }
 
+    /**
+     * Counts a retry that starts on this upstream, unless it already has its most retries at once (Envoy's
+     * {@code max_retries} circuit breaker).
+     *
+     * @return false, counting nothing, when the upstream is at its limit
+     */
+    public boolean tryRetryStarted() {
+        return tryIncrement(retries, balancing.maxRetries());
+    }
+
+    /** Counts a retry that ended. */
+    public void retryEnded() {
+        retries.decrementAndGet();
+    }
+
+    /** Returns the retries in flight to this upstream. */
+    public int retriesInFlight() {
+        return retries.get();
+    }
+
+    private static boolean tryIncrement(AtomicInteger counter, int limit) {
+        for (;;) {
+            int current = counter.get();
+            if (current >= limit) {
+                return false;
+            }
+            if (counter.compareAndSet(current, current + 1)) {
+                return true;
+            }
+        }
+    }
+
     // ---------------------------------------------------------------------------------- connection limit
 
     /** Takes a slot for a new connection, unless the upstream is at its limit. */
     boolean reserveConnection() {
-        int limit = balancing.maxConnections();
-        for (;;) {
-            int current = connections.get();
-            if (current >= limit) {
-                return false;
-            }
-            if (connections.compareAndSet(current, current + 1)) {
-                return true;
-            }
-        }
+        return tryIncrement(connections, balancing.maxConnections());
     }
 
     /** Gives a connection slot back; a waiting request, if any, gets to connect. */

@@ -28,19 +28,30 @@ final class BodyPipe {
 
     /** Appends all of {@code src}. */
     void put(ByteBuffer src) throws IOException {
-        int needed = size() + src.remaining();
-        if (needed > LIMIT) {
-            throw new IOException("body buffer would exceed " + LIMIT + " bytes: flow control was not respected");
+        buffer = append(buffer, src, LIMIT, INITIAL);
+    }
+
+    /**
+     * Appends all of {@code src} to {@code buffer} (in write mode; null for none yet) and returns the buffer
+     * that holds the result: the same one, or a larger copy.
+     *
+     * @throws IOException if the result would be larger than {@code limit}: flow control was not respected
+     */
+    static ByteBuffer append(ByteBuffer buffer, ByteBuffer src, int limit, int initial) throws IOException {
+        int needed = (buffer == null ? 0 : buffer.position()) + src.remaining();
+        if (needed > limit) {
+            throw new IOException("body buffer would exceed " + limit + " bytes: flow control was not respected");
         }
-        if (buffer == null) {
-            buffer = ByteBuffer.allocate(Math.max(INITIAL, src.remaining()));
-        } else if (buffer.remaining() < src.remaining()) {
-            ByteBuffer larger = ByteBuffer.allocate(Math.max(needed, buffer.capacity() * 2));
+        ByteBuffer target = buffer;
+        if (target == null) {
+            target = ByteBuffer.allocate(Math.max(initial, src.remaining()));
+        } else if (target.remaining() < src.remaining()) {
+            target = ByteBuffer.allocate(Math.max(needed, buffer.capacity() * 2));
             buffer.flip();
-            larger.put(buffer);
-            buffer = larger;
+            target.put(buffer);
         }
-        buffer.put(src);
+        target.put(src);
+        return target;
     }
 
     /** Writes as much as {@code channel} takes; returns the number of bytes written. */
@@ -56,6 +67,15 @@ final class BodyPipe {
             buffer.compact();
         }
         return written;
+    }
+
+    /** Appends what is buffered to {@code replay} and frees the memory. */
+    void moveTo(ReplayBuffer replay) throws IOException {
+        if (!isEmpty()) {
+            buffer.flip();
+            replay.append(buffer);
+        }
+        buffer = null;
     }
 
     /** Drops what is buffered and frees the memory. */

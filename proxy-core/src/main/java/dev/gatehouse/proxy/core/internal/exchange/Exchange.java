@@ -7,8 +7,11 @@ import dev.gatehouse.proxy.NoRouteException;
 import dev.gatehouse.proxy.ProxyException;
 import dev.gatehouse.proxy.ProxyRequest;
 import dev.gatehouse.proxy.ProxyResponse;
+import dev.gatehouse.proxy.RetryPolicy;
 import dev.gatehouse.proxy.Route;
 import dev.gatehouse.proxy.Upstream;
+import dev.gatehouse.proxy.UpstreamTimeoutException;
+import dev.gatehouse.proxy.UpstreamUnavailableException;
 import dev.gatehouse.proxy.core.internal.balancer.ResponseCookies;
 import dev.gatehouse.proxy.core.internal.balancer.UpstreamGroup;
 import dev.gatehouse.proxy.core.internal.client.UpstreamConnection;
@@ -17,6 +20,8 @@ import dev.gatehouse.proxy.core.internal.filter.ChainedExchange;
 import dev.gatehouse.proxy.core.internal.filter.FilterChainRunner;
 import dev.gatehouse.proxy.core.internal.filter.FilterException;
 import dev.gatehouse.proxy.core.internal.headers.HeaderRules;
+import dev.gatehouse.proxy.core.internal.retry.RetryBudget;
+import dev.gatehouse.proxy.core.internal.retry.RetryRules;
 import dev.gatehouse.proxy.core.internal.routing.RouteTable;
 import dev.gatehouse.proxy.core.internal.server.DownstreamConnection;
 import dev.gatehouse.proxy.core.internal.server.ProxyServer;
@@ -29,12 +34,17 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.apache.hc.core5.http.EntityDetails;
 import org.apache.hc.core5.http.Header;
@@ -74,6 +84,9 @@ import org.slf4j.LoggerFactory;
  *       when both directions completed cleanly; after any anomaly it is closed.</li>
  *   <li>A failure after the response head was sent closes the client connection with a reset, so a cut
  *       body never looks complete.</li>
+ *   <li>A failed attempt is tried again, on another upstream where there is one, only as the route's
+ *       {@link RetryPolicy} allows and only when it cannot run the request twice; a request body is kept
+ *       for that up to the policy's limit ({@link ReplayBuffer}).</li>
  * </ul>
  */
 public final class Exchange implements AsyncServerExchangeHandler, ChainedExchange, ResponseCookies {
@@ -108,12 +121,25 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
     private ProxyRequest originalRequest;
     private InetAddress clientAddress;
     private volatile ProxyRequest currentRequest;
+    // Set in forward, read-only afterwards.
+    private ProxyRequest forwarded;
+    private RetryPolicy policy;
+    private RetryBudget budget;
 
     // Guarded by lock.
     private Map<AttributeKey<?>, Object> attributes;
     private UpstreamAttempt attempt;
     private CompletableFuture<ProxyResponse> upstreamResponse;
     private int notExecutedRetries;
+    private int retries;
+    private List<UpstreamGroup.Member> tried;
+    private boolean retryPending;
+    private ProxyException lastFailure;
+    private long deadlineAt;
+    private Future<?> deadlineTimer;
+    private ReplayBuffer replay;
+    private long requestForwarded;
+    private boolean requestBodyWritten;
     private CapacityChannel clientCapacity;
     private long requestReceived;
     private long requestDone;
@@ -235,11 +261,21 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
                 return;
             }
             UpstreamAttempt current = attempt;
+            if (replay != null) {
+                replay.append(src);
+                if (current != null && takesRequestBody(current)) {
+                    pumpRequest(current);
+                }
+                creditClient();
+                return;
+            }
             if (current != null && takesRequestBody(current) && requestPipe.isEmpty()) {
                 try {
-                    requestDone += current.channel.write(src);
+                    int written = current.channel.write(src);
+                    requestDone += written;
+                    requestBodyWritten |= written > 0;
                 } catch (IOException e) {
-                    failAttemptLocked(current, e);
+                    attemptFailedLocked(current, e);
                 }
             }
             if (requestDiscarding) {
@@ -319,8 +355,7 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
                 pumpResponse(attempt);
             }
         } catch (IOException e) {
-            logger.debug("{} the client connection failed while writing the response: {}", id(), e.toString());
-            clientGoneLocked();
+            clientWriteFailed(e);
         } catch (RuntimeException e) {
             logger.warn("{} broken invariant while writing the response; closing", id(), e);
             abortClient();
@@ -382,35 +417,38 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
             return CompletableFuture.failedFuture(new NoRouteException("no route for " + originalRequest));
         }
         RouteRuntime route = match.runtime();
-        UpstreamGroup.Snapshot members = route.group().snapshot();
-        Upstream chosen;
+        UpstreamGroup.Member member;
         try {
-            chosen = members.selector().select(this);
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(new IllegalStateException("the load balancer of route '"
-                    + route.route().name() + "' threw " + e, e));
+            member = choose(route, null);
+        } catch (ProxyException | IllegalStateException e) {
+            return CompletableFuture.failedFuture(e);
         }
-        if (chosen == null) {
-            return CompletableFuture.failedFuture(new NoHealthyUpstreamException(
-                    "route '" + route.route().name() + "' has no upstream available"));
+        if (!member.tryRequestStarted()) {
+            return CompletableFuture.failedFuture(atLimit(member));
         }
-        UpstreamGroup.Member member = members.member(chosen);
-        if (member == null) {
-            return CompletableFuture.failedFuture(new IllegalStateException("the load balancer of route '"
-                    + route.route().name() + "' returned " + chosen + ", which is not one of its upstreams"));
-        }
-        HttpRequest upstreamHead = upstreamHead(request, chosen, route.route());
+        HttpRequest upstreamHead = upstreamHead(request, member.upstream(), route.route());
         UpstreamAttempt created;
         lock.lock();
         try {
-            if (clientGone || responseCommitted) {
-                return CompletableFuture.failedFuture(ClientGone.INSTANCE);
-            }
-            if (upstreamResponse != null) {
-                return CompletableFuture.failedFuture(new IllegalStateException("the request was already forwarded"));
+            if (clientGone || responseCommitted || upstreamResponse != null) {
+                member.requestEnded();
+                return CompletableFuture.failedFuture(upstreamResponse != null
+                        ? new IllegalStateException("the request was already forwarded") : ClientGone.INSTANCE);
             }
             upstreamResponse = new CompletableFuture<>();
-            created = newAttempt(member, upstreamHead);
+            forwarded = request;
+            policy = route.retryPolicy();
+            budget = route.retryBudget();
+            if (budget != null) {
+                long now = server.ticker().getAsLong();
+                budget.recordRequest(now);
+                keepBodyForReplay();
+            }
+            if (policy.deadline() != null) {
+                deadlineAt = server.ticker().getAsLong() + policy.deadline().toNanos();
+                deadlineTimer = schedule(this::deadlinePassed, policy.deadline().toNanos());
+            }
+            created = newAttempt(member, upstreamHead, false);
             attempt = created;
         } finally {
             unlock();
@@ -419,12 +457,100 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
         return upstreamResponse;
     }
 
-    private UpstreamAttempt newAttempt(UpstreamGroup.Member member, HttpRequest upstreamHead) {
+    /**
+     * Picks an upstream with the route's selector; for a retry ({@code tried} not null) one not tried yet
+     * where there is one, even if the selector keeps naming a tried one (as a consistent hash does).
+     *
+     * @throws ProxyException when no upstream is available
+     * @throws IllegalStateException when the selector misbehaves
+     */
+    private UpstreamGroup.Member choose(RouteRuntime route, List<UpstreamGroup.Member> tried) {
+        UpstreamGroup.Snapshot members = route.group().snapshot();
+        UpstreamGroup.Member chosen = null;
+        for (int pick = 0; pick < 3; pick++) {
+            Upstream upstream;
+            try {
+                upstream = members.selector().select(this);
+            } catch (RuntimeException e) {
+                throw new IllegalStateException("the load balancer of route '" + route.route().name() + "' threw " + e, e);
+            }
+            if (upstream == null) {
+                break;
+            }
+            chosen = members.member(upstream);
+            if (chosen == null) {
+                throw new IllegalStateException("the load balancer of route '" + route.route().name() + "' returned "
+                        + upstream + ", which is not one of its upstreams");
+            }
+            if (tried == null || !tried.contains(chosen)) {
+                return chosen;
+            }
+        }
+        if (tried != null) {
+            // Every pick was tried already: any untried member, else any but the one that failed last.
+            int size = members.size();
+            int start = size == 0 ? 0 : ThreadLocalRandom.current().nextInt(size);
+            UpstreamGroup.Member last = tried.get(tried.size() - 1);
+            UpstreamGroup.Member notLast = null;
+            for (int i = 0; i < size; i++) {
+                UpstreamGroup.Member other = members.member((start + i) % size);
+                if (!tried.contains(other)) {
+                    return other;
+                }
+                if (notLast == null && other != last) {
+                    notLast = other;
+                }
+            }
+            if (notLast != null) {
+                return notLast;
+            }
+        }
+        if (chosen == null) {
+            throw new NoHealthyUpstreamException("route '" + route.route().name() + "' has no upstream available");
+        }
+        return chosen;
+    }
+
+    private static NoHealthyUpstreamException atLimit(UpstreamGroup.Member member) {
+        return new NoHealthyUpstreamException("upstream " + member.upstream().authority()
+                + " is at its limit of requests at once", null);
+    }
+
+    /**
+     * Starts keeping the request body for a replay, unless its declared length is over the policy's limit or
+     * the request may not be repeated once sent (then a retry only happens before any byte was sent, and
+     * the request pipe still has them all). Nothing has been sent yet, so what arrived so far is all in the
+     * request pipe.
+     */
+    private void keepBodyForReplay() {
+        if (requestEntity == null || requestDiscarding || clientGone || !mayRepeat()
+                || policy.bufferLimit() == 0 || requestEntity.getContentLength() > policy.bufferLimit()) {
+            return;
+        }
+        replay = new ReplayBuffer(policy.bufferLimit());
+        try {
+            requestPipe.moveTo(replay);
+        } catch (IOException e) {
+            replay = null;     // cannot happen: the pipe holds at most a window
+        }
+    }
+
+    private UpstreamAttempt newAttempt(UpstreamGroup.Member member, HttpRequest upstreamHead, boolean retry) {
         int worker = server.reactor().currentWorker();
         RouteRuntime route = match.runtime();
+        Timeout responseTimeout = route.responseTimeout();
+        if (policy.perTryTimeout() != null) {
+            responseTimeout = Timeout.of(policy.perTryTimeout());
+        }
+        if (deadlineAt != 0) {
+            long left = Math.max(1, deadlineAt - server.ticker().getAsLong());
+            if (left < responseTimeout.toNanoseconds()) {
+                responseTimeout = Timeout.of(left, TimeUnit.NANOSECONDS);
+            }
+        }
         return new UpstreamAttempt(this, member, member.state().pool(worker >= 0 ? worker : connection.worker()),
                 upstreamHead, requestEntity == null ? null : new BasicEntityDetails(requestEntity.getContentLength(), null),
-                route.connectTimeout(), route.responseTimeout(), route.idleTimeout());
+                route.connectTimeout(), responseTimeout, route.idleTimeout(), retry);
     }
 
     /** Builds the upstream request head: rewritten path, the route's Host, the filters' headers. */
@@ -682,11 +808,12 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
     int requestAvailable(UpstreamAttempt from) {
         lock.lock();
         try {
-            if (from != attempt || from.requestComplete || from.requestAborted || requestDiscarding || clientGone) {
+            if (from != attempt || from.requestComplete || from.requestAborted || from.failed || requestDiscarding
+                    || clientGone) {
                 return 0;
             }
-            int size = requestPipe.size();
-            return size > 0 ? size : requestEnded ? 1 : 0;
+            long size = replay != null ? replay.size() - from.bodySent : requestPipe.size();
+            return size > 0 ? (int) Math.min(size, Integer.MAX_VALUE) : requestEnded ? 1 : 0;
         } finally {
             unlock();
         }
@@ -710,7 +837,7 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
             clientGoneLocked();
         } catch (RuntimeException e) {
             logger.warn("{} broken invariant while sending the request body", id(), e);
-            failAttemptLocked(from, e);
+            attemptFailedLocked(from, e);
         } finally {
             unlock();
         }
@@ -754,11 +881,30 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
         CompletableFuture<ProxyResponse> future;
         lock.lock();
         try {
-            if (from != attempt || from.ended) {
+            if (from != attempt || from.ended || from.failed) {
                 return;
+            }
+            int code = response.getCode();
+            if (code >= 500 && policy.statuses().contains(code)) {
+                Header retryAfter = response.getFirstHeader("Retry-After");
+                long wait = RetryRules.retryAfterNanos(retryAfter != null ? retryAfter.getValue() : null,
+                        System.currentTimeMillis());
+                long delay = retryDelay(from, null, code, wait);
+                if (delay >= 0) {
+                    // The answer is dropped with its connection; the next attempt's stands in for it.
+                    from.failed = true;
+                    recordOutcome(from, false);
+                    from.discardConnection();
+                    scheduleRetry(from, statusFailure(from, code), delay);
+                    return;
+                }
+            }
+            if (deadlineTimer != null) {
+                deadlineTimer.cancel(false);
             }
             if (from.connection != null) {
                 from.connection.socketTimeout(from.idleTimeout);
+                from.connection.keepAliveFrom(response);
             }
             if (from.entity != null && !from.requestComplete && response.getCode() >= 300) {
                 // HttpCore stops sending the request body after an early final response (RFC 9110 15.5):
@@ -815,8 +961,7 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
                 try {
                     from.responseDone += clientChannel.write(src);
                 } catch (IOException e) {
-                    logger.debug("{} the client connection failed while writing the response: {}", id(), e.toString());
-                    clientGoneLocked();
+                    clientWriteFailed(e);
                     src.position(src.limit());
                     return;
                 }
@@ -856,57 +1001,255 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
     }
 
     void attemptFailed(UpstreamAttempt failed, Exception cause) {
-        CompletableFuture<ProxyResponse> future = null;
-        ProxyException failure = null;
-        UpstreamAttempt retry = null;
+        UpstreamAttempt again;
         lock.lock();
         try {
-            if (failed.responseComplete && failed.released) {
-                return;                          // a late report about an attempt that completed
-            }
-            boolean connected = failed.connection != null;
-            if (logger.isDebugEnabled()) {
-                logger.debug("{} upstream attempt failed: {} in state {}", id(), cause.toString(), describe(failed));
-            }
-            failed.discardConnection();
-            if (failed != attempt || clientGone) {
-                return;
-            }
-            if (!failed.responseHeadReceived) {
-                if (!(cause instanceof RequestNotExecutedException) && !(cause instanceof UpstreamSaturatedException)) {
-                    recordOutcome(failed, false);
-                }
-                if (cause instanceof RequestNotExecutedException && notExecutedRetries < MAX_NOT_EXECUTED_RETRIES
-                        && !responseCommitted) {
-                    // HttpCore never wrote a byte of it (the pooled connection closed first): safe for any method.
-                    notExecutedRetries++;
-                    retry = new UpstreamAttempt(this, failed.member, failed.pool, failed.head, failed.entity,
-                            failed.connectTimeout, failed.responseTimeout, failed.idleTimeout);
-                    attempt = retry;
-                } else {
-                    failure = Failures.upstream(cause, connected, failed.state.upstream());
-                    future = upstreamResponse;
-                }
-            } else if (responseCommitted && streaming) {
+            again = attemptFailedLocked(failed, cause);
+        } catch (RuntimeException e) {
+            logger.warn("{} broken invariant while handling an upstream failure", id(), e);
+            abortClient();
+            return;
+        } finally {
+            unlock();
+        }
+        if (again != null) {
+            logger.debug("{} retrying on a new connection: the request was not sent", id());
+            again.start();
+        }
+    }
+
+    /**
+     * Deals with the failure of an attempt, once: a retry when it is allowed and safe, else a 502, 503 or 504
+     * for the client, or a cut client connection once the response has started. Call with the lock held.
+     *
+     * @return an attempt to start once the lock is released (the request was never sent), or null
+     */
+    private UpstreamAttempt attemptFailedLocked(UpstreamAttempt failed, Exception cause) {
+        if ((failed.responseComplete && failed.released) || failed.failed) {
+            return null;                         // a late report about an attempt that completed or was dealt with
+        }
+        failed.failed = true;
+        boolean connected = failed.connection != null;
+        if (logger.isDebugEnabled()) {
+            logger.debug("{} upstream attempt failed: {} in state {}", id(), cause.toString(), describe(failed));
+        }
+        failed.discardConnection();
+        if (failed != attempt || clientGone || failed.abandoned) {
+            return null;
+        }
+        if (failed.responseHeadReceived) {
+            if (responseCommitted && streaming) {
                 server.upstreamFailures().warn("{} route '{}': upstream {} failed after the response started ({});"
                         + " closing the client connection", id(), routeName(), failed.state.upstream(), cause.toString());
                 abortClient();
             } else {
                 failed.bodyFailed = true;        // commit() answers 502 instead of a broken body
             }
-        } catch (RuntimeException e) {
-            logger.warn("{} broken invariant while handling an upstream failure", id(), e);
+            return null;
+        }
+        boolean notSent = cause instanceof RequestNotExecutedException;
+        if (!notSent && !(cause instanceof UpstreamSaturatedException)) {
+            recordOutcome(failed, false);
+        }
+        if (notSent && notExecutedRetries < MAX_NOT_EXECUTED_RETRIES && !responseCommitted && bodyReplayable()
+                && failed.member.tryRequestStarted()) {
+            // HttpCore never wrote a byte of it (the pooled connection closed first): safe for any method,
+            // and not counted as a retry.
+            notExecutedRetries++;
+            UpstreamAttempt again = new UpstreamAttempt(this, failed.member, failed.pool, failed.head, failed.entity,
+                    failed.connectTimeout, failed.responseTimeout, failed.idleTimeout, false);
+            attempt = again;
+            return again;
+        }
+        ProxyException failure = Failures.upstream(cause, connected, failed.state.upstream());
+        RetryPolicy.Condition condition = RetryRules.classify(cause, connected);
+        long delay = condition == null ? -1 : retryDelay(failed, condition, 0, -1);
+        if (delay >= 0) {
+            scheduleRetry(failed, failure, delay);
+        } else {
+            failUpstreamResponseLater(failure);
+        }
+        return null;
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Retries and the deadline.
+
+    /**
+     * Decides whether a failed attempt is tried again, and takes a retry from the budget if so. Call with the
+     * lock held.
+     *
+     * @param condition the failure, or null for a response with {@code status}
+     * @param retryAfter the wait the upstream asked for, in nanoseconds, or -1
+     * @return the back-off in nanoseconds, or -1 for no retry
+     */
+    private long retryDelay(UpstreamAttempt failed, RetryPolicy.Condition condition, int status, long retryAfter) {
+        if (budget == null || clientGone || responseCommitted || retries >= policy.retries()) {
+            return -1;
+        }
+        if (condition != null ? !policy.conditions().contains(condition) : !policy.statuses().contains(status)) {
+            return -1;
+        }
+        if (failed.requestHeadSent && !mayRepeat()) {
+            return -1;                           // the upstream may have acted on it
+        }
+        if (!bodyReplayable()) {
+            return -1;
+        }
+        long delay = RetryRules.backoffNanos(policy, retries + 1);
+        if (retryAfter >= 0) {
+            if (retryAfter > policy.maxRetryAfter().toNanos()) {
+                return -1;
+            }
+            delay = Math.max(delay, retryAfter);
+        }
+        long now = server.ticker().getAsLong();
+        if (deadlineAt != 0 && now + delay >= deadlineAt) {
+            return -1;
+        }
+        if (!budget.tryRetry(now)) {
+            logger.debug("{} route '{}': no retry, the retry budget is spent", id(), routeName());
+            return -1;
+        }
+        return delay;
+    }
+
+    /** Returns true when running the request twice has the effect of running it once. */
+    private boolean mayRepeat() {
+        String method = forwarded.method();
+        return RetryRules.isIdempotent(method)
+                || (policy.retryIdempotencyKey() && forwarded.headers().contains("Idempotency-Key"));
+    }
+
+    /** Returns true when the whole request body can still be sent again. Call with the lock held. */
+    private boolean bodyReplayable() {
+        return requestEntity == null || replay != null || (!requestBodyWritten && !requestDiscarding);
+    }
+
+    /** Sets a retry going after {@code delay} nanoseconds, on the control thread. Call with the lock held. */
+    private void scheduleRetry(UpstreamAttempt failed, ProxyException failure, long delay) {
+        retries++;
+        lastFailure = failure;
+        if (tried == null) {
+            tried = new ArrayList<>(2);
+        }
+        tried.add(failed.member);
+        attempt = null;
+        retryPending = true;
+        if (logger.isDebugEnabled()) {
+            logger.debug("{} route '{}': retry {} of {} in {} ms after: {}", id(), routeName(), retries,
+                    policy.retries(), TimeUnit.NANOSECONDS.toMillis(delay), failure.getMessage());
+        }
+        if (schedule(this::retryNow, delay) == null) {
+            retryPending = false;
+            failUpstreamResponseLater(failure);
+        }
+    }
+
+    /** Runs {@code task} on the control thread after {@code delay} nanoseconds; null when the proxy is stopping. */
+    private Future<?> schedule(Runnable task, long delay) {
+        try {
+            return server.control().schedule(task, delay, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException stopping) {
+            return null;
+        }
+    }
+
+    /** The retry, after its back-off, on the control thread: the balancer runs here, never under the lock. */
+    private void retryNow() {
+        try {
+            RouteRuntime route = match.runtime();
+            List<UpstreamGroup.Member> exclude;
+            lock.lock();
+            try {
+                if (!retryPending || clientGone || responseCommitted) {
+                    return;
+                }
+                exclude = List.copyOf(tried);
+            } finally {
+                unlock();
+            }
+            UpstreamGroup.Member member;
+            ProxyException refusal = null;
+            try {
+                member = choose(route, exclude);
+            } catch (ProxyException | IllegalStateException e) {
+                member = null;
+            }
+            boolean admitted = member != null && member.tryRequestStarted();
+            if (admitted && !member.state().tryRetryStarted()) {
+                member.requestEnded();
+                admitted = false;
+                refusal = new NoHealthyUpstreamException("upstream " + member.upstream().authority()
+                        + " is at its limit of retries at once", null);
+            }
+            HttpRequest nextHead = admitted ? upstreamHead(forwarded, member.upstream(), route.route()) : null;
+            UpstreamAttempt next = null;
+            lock.lock();
+            try {
+                if (!retryPending || clientGone || responseCommitted) {
+                    if (admitted) {
+                        member.requestEnded();
+                        member.state().retryEnded();
+                    }
+                    return;
+                }
+                retryPending = false;
+                if (!admitted) {
+                    logger.debug("{} route '{}': no retry, {}", id(), routeName(),
+                            refusal != null ? refusal.getMessage() : "no upstream is available");
+                    failUpstreamResponseLater(lastFailure);
+                    return;
+                }
+                next = newAttempt(member, nextHead, true);
+                attempt = next;
+            } finally {
+                unlock();
+            }
+            next.start();
+        } catch (RuntimeException | Error e) {
+            logger.error("{} broken invariant while retrying; closing", id(), e);
             abortClient();
+        }
+    }
+
+    /** The deadline passed with no response head: the attempt under way is cut short and the client gets 504. */
+    private void deadlinePassed() {
+        lock.lock();
+        try {
+            if (upstreamResponse.isDone() || clientGone || responseCommitted) {
+                return;
+            }
+            UpstreamAttempt current = attempt;
+            if (current != null) {
+                if (current.responseHeadReceived) {
+                    return;
+                }
+                current.failed = true;
+                current.abandoned = true;
+                recordOutcome(current, false);
+                current.discardConnection();
+            }
+            retryPending = false;
+            failUpstreamResponseLater(new UpstreamTimeoutException("no response from route '" + routeName()
+                    + "' within its deadline of " + policy.deadline().toMillis() + " ms", null));
+        } catch (RuntimeException e) {
+            logger.warn("{} broken invariant at the deadline", id(), e);
         } finally {
             unlock();
         }
-        if (retry != null) {
-            logger.debug("{} retrying on a new connection: the request was not sent", id());
-            retry.start();
+    }
+
+    /** The failure that stands for a dropped 5xx answer if no retry can be made after all. */
+    private static ProxyException statusFailure(UpstreamAttempt from, int status) {
+        String message = "upstream " + from.state.upstream() + " answered " + status;
+        if (status == 503) {
+            return new NoHealthyUpstreamException(message, null);
         }
-        if (future != null) {
-            future.completeExceptionally(failure);
+        if (status == 504) {
+            return new UpstreamTimeoutException(message, null);
         }
+        return new UpstreamUnavailableException(message, null);
     }
 
     void attemptReleased(UpstreamAttempt from) {
@@ -927,7 +1270,7 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
     // Moving bytes; all called with the lock held.
 
     private boolean takesRequestBody(UpstreamAttempt current) {
-        return current.channel != null && !current.requestComplete && !current.requestAborted;
+        return current.channel != null && !current.requestComplete && !current.requestAborted && !current.failed;
     }
 
     private void pumpRequest(UpstreamAttempt current) {
@@ -935,22 +1278,60 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
             return;
         }
         try {
+            if (replay != null && !pumpReplay(current)) {
+                return;
+            }
             while (!requestPipe.isEmpty()) {
                 int written = requestPipe.writeTo(current.channel);
                 if (written == 0) {
                     break;
                 }
                 requestDone += written;
+                requestBodyWritten = true;
             }
             creditClient();
-            if (requestEnded && requestPipe.isEmpty()) {
+            if (requestEnded && requestPipe.isEmpty() && replay == null) {
                 current.requestComplete = true;
                 current.channel.endStream(requestTrailers);
                 current.releaseIfDone();
             }
         } catch (IOException e) {
-            failAttemptLocked(current, e);
+            attemptFailedLocked(current, e);
         }
+    }
+
+    /**
+     * Sends from the kept body, from where this attempt is; an attempt that would go past the policy's limit
+     * makes the exchange stop keeping the body: the rest goes through the request pipe, and there is no
+     * retry any more. Returns false when the body is still kept and the request is not complete.
+     */
+    private boolean pumpReplay(UpstreamAttempt current) throws IOException {
+        int limit = policy.bufferLimit();
+        long size = replay.size();
+        while (current.bodySent < Math.min(size, limit)) {
+            int written = replay.writeTo(current.channel, current.bodySent, Math.min(size, limit));
+            if (written == 0) {
+                break;
+            }
+            current.bodySent += written;
+            if (current.bodySent > requestForwarded) {
+                requestDone += current.bodySent - requestForwarded;     // new bytes, not replayed ones
+                requestForwarded = current.bodySent;
+            }
+        }
+        if (size > limit && current.bodySent == limit) {
+            replay.moveTail(limit, requestPipe);
+            replay = null;
+            requestBodyWritten = true;
+            return true;
+        }
+        creditClient();
+        if (requestEnded && current.bodySent == size) {
+            current.requestComplete = true;
+            current.channel.endStream(requestTrailers);
+            current.releaseIfDone();
+        }
+        return false;
     }
 
     private void pumpResponse(UpstreamAttempt current) {
@@ -972,8 +1353,7 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
                 lingerIfDiscarding();
             }
         } catch (IOException e) {
-            logger.debug("{} the client connection failed while writing the response: {}", id(), e.toString());
-            clientGoneLocked();
+            clientWriteFailed(e);
         }
     }
 
@@ -1060,8 +1440,9 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
     private void startDiscardingRequest() {
         requestDiscarding = true;
         closeAfterResponse = true;
-        requestDone += requestPipe.size();
+        requestDone = requestReceived;       // what is buffered counts as passed on: it is dropped
         requestPipe.clear();
+        replay = null;
         creditClient();
     }
 
@@ -1079,29 +1460,28 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
         failUpstreamResponseLater(ClientGone.INSTANCE);
     }
 
-    private void failAttemptLocked(UpstreamAttempt current, Exception cause) {
-        current.discardConnection();
-        if (!current.responseHeadReceived) {
-            recordOutcome(current, false);
-        }
-        if (!current.responseHeadReceived && !responseCommitted) {
-            failUpstreamResponseLater(Failures.upstream(cause, true, current.state.upstream()));
-        } else if (responseCommitted && streaming) {
-            abortClient();
-        } else {
-            current.bodyFailed = true;
-        }
-        requestPipe.clear();
-        if (!requestEnded) {
-            startDiscardingRequest();
-        }
+    /**
+     * A write to the client failed: it went away. HttpCore learns of it only from the next read or write on
+     * the connection, which may never come while nothing more is produced, so the connection is closed now.
+     */
+    private void clientWriteFailed(IOException cause) {
+        logger.debug("{} the client connection failed while writing the response: {}", id(), cause.toString());
+        clientGoneLocked();
+        connection.closeNow();
     }
 
     private void clientGoneLocked() {
         clientGone = true;
         requestPipe.clear();
+        replay = null;
+        retryPending = false;
+        if (deadlineTimer != null) {
+            deadlineTimer.cancel(false);
+        }
         if (attempt != null) {
             abandonUpstream(attempt);
+        } else {
+            failUpstreamResponseLater(ClientGone.INSTANCE);
         }
     }
 

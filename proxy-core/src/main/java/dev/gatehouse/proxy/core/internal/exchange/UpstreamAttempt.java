@@ -37,6 +37,8 @@ final class UpstreamAttempt implements AsyncClientExchangeHandler, LeaseCallback
     final Timeout connectTimeout;
     final Timeout responseTimeout;
     final Timeout idleTimeout;
+    /** Whether this attempt holds one of its upstream's retry slots. */
+    final boolean retry;
 
     // All guarded by exchange.lock.
     UpstreamConnection connection;
@@ -59,9 +61,18 @@ final class UpstreamAttempt implements AsyncClientExchangeHandler, LeaseCallback
     int informational;
     long sentAt;
     boolean outcomeRecorded;
+    /** Set once the exchange has dealt with this attempt's failure; it takes no more body. */
+    boolean failed;
+    /** How much of a kept (replayable) request body this attempt has sent. */
+    long bodySent;
 
+    /**
+     * Creates an attempt on {@code member}, which has already counted it ({@link UpstreamGroup.Member#tryRequestStarted},
+     * and {@link UpstreamState#tryRetryStarted} when {@code retry}); {@link #end()} gives both back.
+     */
     UpstreamAttempt(Exchange exchange, UpstreamGroup.Member member, UpstreamPool pool, HttpRequest head,
-                    EntityDetails entity, Timeout connectTimeout, Timeout responseTimeout, Timeout idleTimeout) {
+                    EntityDetails entity, Timeout connectTimeout, Timeout responseTimeout, Timeout idleTimeout,
+                    boolean retry) {
         this.exchange = exchange;
         this.member = member;
         this.state = member.state();
@@ -71,7 +82,7 @@ final class UpstreamAttempt implements AsyncClientExchangeHandler, LeaseCallback
         this.connectTimeout = connectTimeout;
         this.responseTimeout = responseTimeout;
         this.idleTimeout = idleTimeout;
-        member.requestStarted();
+        this.retry = retry;
     }
 
     /** Leases a connection; the exchange continues in {@link #leased} or {@link #leaseFailed}. */
@@ -185,6 +196,9 @@ final class UpstreamAttempt implements AsyncClientExchangeHandler, LeaseCallback
         if (!ended) {
             ended = true;
             member.requestEnded();
+            if (retry) {
+                state.retryEnded();
+            }
         }
     }
 

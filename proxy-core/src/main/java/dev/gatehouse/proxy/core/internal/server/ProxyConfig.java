@@ -29,6 +29,7 @@ import java.util.List;
  * @param healthRise passed checks in a row that make an unhealthy upstream healthy
  * @param healthFall failed checks in a row that make a healthy upstream unhealthy
  * @param balancing panic mode, slow start, passive health and connection limits
+ * @param retryPolicy the retry policy of routes that set none
  */
 public record ProxyConfig(
         String name,
@@ -50,7 +51,8 @@ public record ProxyConfig(
         Duration healthTimeout,
         int healthRise,
         int healthFall,
-        dev.gatehouse.proxy.core.internal.balancer.Balancing balancing) {
+        dev.gatehouse.proxy.core.internal.balancer.Balancing balancing,
+        dev.gatehouse.proxy.RetryPolicy retryPolicy) {
 
     /** Copies the lists. */
     public ProxyConfig {

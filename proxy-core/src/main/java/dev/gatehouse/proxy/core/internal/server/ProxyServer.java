@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -141,7 +142,8 @@ public final class ProxyServer {
                     filters,
                     Timeout.of(or(route.connectTimeout(), config.connectTimeout())),
                     Timeout.of(or(route.responseTimeout(), config.responseTimeout())),
-                    Timeout.of(or(route.idleTimeout(), config.idleTimeout())));
+                    Timeout.of(or(route.idleTimeout(), config.idleTimeout())),
+                    route.retryPolicy() != null ? route.retryPolicy() : config.retryPolicy());
             routesByName.put(route.name(), runtime);
             return runtime;
         });
@@ -324,6 +326,11 @@ public final class ProxyServer {
     /** Returns the time source, in nanoseconds. */
     public LongSupplier ticker() {
         return ticker;
+    }
+
+    /** Returns the control thread's scheduler: retries after their back-off, deadlines. */
+    public ScheduledExecutorService control() {
+        return control;
     }
 
     /** Returns the runtime control of the upstreams. */

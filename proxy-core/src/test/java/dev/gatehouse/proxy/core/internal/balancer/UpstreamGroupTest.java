@@ -74,7 +74,7 @@ class UpstreamGroupTest {
 
     @Test
     void answersNothingWhenNoneIsAvailableAndPanicIsOff() {
-        Balancing noPanic = new Balancing(0, Duration.ZERO, 5, Duration.ofSeconds(30), Duration.ofSeconds(300), 50, 10, 10);
+        Balancing noPanic = new Balancing(0, Duration.ZERO, 5, Duration.ofSeconds(30), Duration.ofSeconds(300), 50, 10, 10, 20, 10);
         List<UpstreamState> states = states(noPanic, 2);
         UpstreamGroup group = group(noPanic, states);
         states.forEach(state -> state.activeHealth(false));
@@ -96,7 +96,7 @@ class UpstreamGroupTest {
 
     @Test
     void rampsARecoveredMemberFromATenthToItsFullWeight() {
-        Balancing slow = new Balancing(50, Duration.ofSeconds(10), 5, Duration.ofSeconds(30), Duration.ofSeconds(300), 50, 10, 10);
+        Balancing slow = new Balancing(50, Duration.ofSeconds(10), 5, Duration.ofSeconds(30), Duration.ofSeconds(300), 50, 10, 10, 20, 10);
         List<UpstreamState> states = states(slow, 2);
         UpstreamGroup group = group(slow, states);
         assertThat(group.snapshot().weight(0)).isEqualTo(1000);         // no ramp at start

@@ -19,7 +19,7 @@ class OutlierDetectorTest {
     private final ScheduledThreadPoolExecutor control = new ScheduledThreadPoolExecutor(1);
     private final IoReactor reactor = new IoReactor("test", 1, IOReactorConfig.DEFAULT, (session, attachment) -> null);
     private final Balancing balancing = new Balancing(50, Duration.ZERO, 3, Duration.ofMillis(200),
-            Duration.ofSeconds(2), 50, 10, 10);
+            Duration.ofSeconds(2), 50, 10, 10, 20, 10);
 
     @AfterEach
     void tearDown() {
