@@ -1,5 +1,6 @@
 package dev.gatehouse.proxy.examples;
 
+import dev.gatehouse.proxy.RetryPolicy;
 import dev.gatehouse.proxy.Upstream;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -28,6 +29,14 @@ final class CommandLine {
             "  --health-path PATH   check every upstream with GET PATH (2xx or 3xx is healthy)",
             "  --health-interval DURATION  time between health checks (default 5s)",
             "  --slow-start DURATION       ramp up upstreams that join or recover over this time",
+            "  --retries N          retries after a failed attempt, on another upstream where there is one",
+            "                       (default 1; 0 turns retries off). Only safe requests are retried: nothing",
+            "                       sent yet, or an idempotent method",
+            "  --retry-on LIST      what to retry, comma-separated: connect-failure, reset, timeout and 5xx",
+            "                       statuses such as 502,503,504 (default connect-failure,reset)",
+            "  --timeout DURATION   how long each try waits for the response head (default 60s)",
+            "  --deadline DURATION  the most time for a response head over all tries (default none)",
+            "  --max-connections N  connections per upstream; more requests wait, up to 1024, then 503",
             "  --drain DURATION     how long to let requests in flight finish on shutdown (default 10s)",
             "  -h, --help           print this help",
             "",
@@ -43,6 +52,13 @@ final class CommandLine {
     String healthPath;
     Duration healthInterval;
     Duration slowStart;
+    Integer retries;
+    final List<RetryPolicy.Condition> retryOn = new ArrayList<>();
+    final List<Integer> retryOnStatus = new ArrayList<>();
+    boolean retryOnSet;
+    Duration timeout;
+    Duration deadline;
+    Integer maxConnections;
 
     /** The strategies --strategy accepts. */
     static final List<String> STRATEGIES = List.of("round-robin", "weighted-round-robin", "random",
@@ -114,6 +130,26 @@ final class CommandLine {
                         value = value != null ? value : next(args, ++i, name);
                         options.slowStart = Durations.parse(name, value);
                         break;
+                    case "--retries":
+                        value = value != null ? value : next(args, ++i, name);
+                        options.retries = number(name, value, 0, 10);
+                        break;
+                    case "--retry-on":
+                        value = value != null ? value : next(args, ++i, name);
+                        retryOn(options, value);
+                        break;
+                    case "--timeout":
+                        value = value != null ? value : next(args, ++i, name);
+                        options.timeout = Durations.parse(name, value);
+                        break;
+                    case "--deadline":
+                        value = value != null ? value : next(args, ++i, name);
+                        options.deadline = Durations.parse(name, value);
+                        break;
+                    case "--max-connections":
+                        value = value != null ? value : next(args, ++i, name);
+                        options.maxConnections = number(name, value, 1, 1_000_000);
+                        break;
                     case "--drain":
                         value = value != null ? value : next(args, ++i, name);
                         options.drain = Durations.parse(name, value);
@@ -138,6 +174,67 @@ final class CommandLine {
             throw new UsageException("--health-interval needs --health-path");
         }
         return options;
+    }
+
+    /** Returns the retry policy the options ask for, or null when they leave the default. */
+    RetryPolicy retryPolicy() {
+        if (retries == null && !retryOnSet && timeout == null && deadline == null) {
+            return null;
+        }
+        RetryPolicy.Builder policy = RetryPolicy.builder();
+        if (retries != null) {
+            policy.retries(retries);
+        }
+        if (retryOnSet) {
+            policy.retryOn(retryOn.toArray(new RetryPolicy.Condition[0]));
+            policy.retryOnStatus(retryOnStatus.stream().mapToInt(Integer::intValue).toArray());
+        }
+        if (timeout != null) {
+            policy.perTryTimeout(timeout);
+        }
+        if (deadline != null) {
+            policy.deadline(deadline);
+        }
+        return policy.build();
+    }
+
+    private static void retryOn(CommandLine options, String list) throws UsageException {
+        options.retryOnSet = true;
+        for (String item : list.split(",")) {
+            String trimmed = item.trim();
+            switch (trimmed) {
+                case "connect-failure":
+                    options.retryOn.add(RetryPolicy.Condition.CONNECT_FAILURE);
+                    break;
+                case "reset":
+                    options.retryOn.add(RetryPolicy.Condition.RESET);
+                    break;
+                case "timeout":
+                    options.retryOn.add(RetryPolicy.Condition.TIMEOUT);
+                    break;
+                default:
+                    int status = trimmed.matches("5[0-9][0-9]") ? Integer.parseInt(trimmed) : -1;
+                    if (status < 0) {
+                        throw new UsageException("--retry-on: \"" + trimmed
+                                + "\" (expected: connect-failure, reset, timeout or a status from 500 to 599)");
+                    }
+                    options.retryOnStatus.add(status);
+                    break;
+            }
+        }
+    }
+
+    private static int number(String option, String text, int min, int max) throws UsageException {
+        int number;
+        try {
+            number = Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            number = Integer.MIN_VALUE;
+        }
+        if (number < min || number > max) {
+            throw new UsageException(option + ": \"" + text + "\" (expected: a number from " + min + " to " + max + ")");
+        }
+        return number;
     }
 
     /** Parses {@code URL[,weight=N]}. */

@@ -1,5 +1,6 @@
 package dev.gatehouse.proxy.examples;
 
+import dev.gatehouse.proxy.RetryPolicy;
 import dev.gatehouse.proxy.Route;
 import dev.gatehouse.proxy.balancer.LoadBalancingStrategy;
 import dev.gatehouse.proxy.core.HashKeys;
@@ -71,6 +72,13 @@ public final class Gatehouse {
         }
         if (options.slowStart != null) {
             builder.slowStart(options.slowStart);
+        }
+        if (options.maxConnections != null) {
+            builder.maxConnectionsPerUpstream(options.maxConnections);
+        }
+        RetryPolicy retryPolicy = options.retryPolicy();
+        if (retryPolicy != null) {
+            builder.retryPolicy(retryPolicy);
         }
         ReverseProxy proxy = builder
                 .route(Route.builder("default").upstreams(options.upstreams).loadBalancing(strategy(options)).build())

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -142,6 +143,42 @@ class GatehouseCliIT {
     }
 
     @Test
+    void retriesFailedAttemptsOnAnotherUpstreamAsItsFlagsSay() throws Exception {
+        int closed;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closed = socket.getLocalPort();
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (AutoCloseable proxy = launch(out, "--listen", "127.0.0.1:0", "--retries", "2",
+                "--retry-on", "connect-failure,reset", "--timeout", "2s", "--deadline", "5s", "--max-connections", "4",
+                "--to", "http://127.0.0.1:" + closed, "--to", "http://127.0.0.1:" + two.port())) {
+            InetSocketAddress address = ready(out.toString(StandardCharsets.UTF_8));
+            for (int i = 0; i < 4; i++) {
+                RawHttp.Response response = get(address, "/whoami");
+                assertThat(response.status).isEqualTo(200);
+                assertThat(response.text()).isEqualTo("two");
+            }
+        }
+        AtomicInteger calls = new AtomicInteger();
+        one.handle("/flaky", exchange -> TestUpstream.text(exchange, calls.incrementAndGet() % 2 == 1 ? 503 : 200, "one"));
+        ByteArrayOutputStream statuses = new ByteArrayOutputStream();
+        try (AutoCloseable proxy = launch(statuses, "--listen", "127.0.0.1:0", "--retry-on", "503",
+                "--to", "http://127.0.0.1:" + one.port())) {
+            InetSocketAddress address = ready(statuses.toString(StandardCharsets.UTF_8));
+            for (int i = 0; i < 3; i++) {
+                assertThat(get(address, "/flaky").status).isEqualTo(200);
+            }
+            assertThat(calls.get()).isEqualTo(6);
+        }
+        ByteArrayOutputStream quiet = new ByteArrayOutputStream();
+        try (AutoCloseable proxy = launch(quiet, "--listen", "127.0.0.1:0", "--retries", "0",
+                "--to", "http://127.0.0.1:" + closed, "--to", "http://127.0.0.1:" + one.port())) {
+            InetSocketAddress address = ready(quiet.toString(StandardCharsets.UTF_8));
+            assertThat(List.of(get(address, "/whoami").status, get(address, "/whoami").status)).contains(502);
+        }
+    }
+
+    @Test
     void printsHelpAndRefusesWhatItCannotRun() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         assertThat(Gatehouse.launch(new String[] {"--help"}, new PrintStream(out, true, StandardCharsets.UTF_8))).isNull();
@@ -172,6 +209,12 @@ class GatehouseCliIT {
                 .hasMessageContaining("a path that starts with /");
         assertThatThrownBy(() -> Gatehouse.launch(new String[] {"--to", "http://x:1", "--health-interval", "1s"}, System.out))
                 .hasMessage("--health-interval needs --health-path");
+        assertThatThrownBy(() -> Gatehouse.launch(new String[] {"--to", "http://x:1", "--retries", "11"}, System.out))
+                .hasMessage("--retries: \"11\" (expected: a number from 0 to 10)");
+        assertThatThrownBy(() -> Gatehouse.launch(new String[] {"--to", "http://x:1", "--retry-on", "reset,404"}, System.out))
+                .hasMessageContaining("--retry-on: \"404\"");
+        assertThatThrownBy(() -> Gatehouse.launch(new String[] {"--to", "http://x:1", "--max-connections", "0"}, System.out))
+                .hasMessageContaining("--max-connections");
     }
 
     @Test
