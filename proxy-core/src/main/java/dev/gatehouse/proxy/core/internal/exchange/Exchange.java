@@ -89,7 +89,8 @@ import org.slf4j.LoggerFactory;
  *       for that up to the policy's limit ({@link ReplayBuffer}).</li>
  * </ul>
  */
-public final class Exchange implements AsyncServerExchangeHandler, ChainedExchange, ResponseCookies {
+public final class Exchange implements AsyncServerExchangeHandler, ChainedExchange, ResponseCookies,
+        DownstreamConnection.ClientAbortListener {
 
     private static final Logger logger = LoggerFactory.getLogger(Exchange.class);
 
@@ -189,6 +190,7 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
         }
         server.exchangeStarted();
         connection.exchangeStarted();
+        connection.current(this);
         try {
             start();
         } catch (RuntimeException | Error e) {
@@ -398,9 +400,32 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
             unlock();
         }
         if (started) {
+            connection.forget(this);
             connection.exchangeEnded();
             server.exchangeEnded();
         }
+    }
+
+    /**
+     * The client closed its side before the response started: as nginx does (its 499), the client is taken
+     * to have gone, so the upstream exchange is cancelled now rather than when the response would be written.
+     * Once the response has started, HttpCore finishes it, as for any half-closed connection.
+     */
+    @Override
+    public void clientClosedInput() {
+        lock.lock();
+        try {
+            if (responseCommitted || clientGone || !requestEnded && requestEntity != null) {
+                return;                         // a body cut short fails the exchange through HttpCore
+            }
+            logger.debug("{} the client closed its connection before the response; cancelling", id());
+            clientGoneLocked();
+        } catch (RuntimeException e) {
+            logger.warn("{} broken invariant when the client closed its connection", id(), e);
+        } finally {
+            unlock();
+        }
+        connection.closeNow();
     }
 
     // ------------------------------------------------------------------------------------------------

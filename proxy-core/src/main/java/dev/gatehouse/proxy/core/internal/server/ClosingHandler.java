@@ -15,9 +15,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Delegates every event to HttpCore's protocol handler and runs an action once the connection has closed,
- * so the proxy can keep its registries (open client connections, idle upstream connections) exact. The
- * action must not throw; if it does, the exception is logged and swallowed, because anything that escapes
- * a disconnect callback stops the whole I/O thread.
+ * so the proxy can keep its registries (open client connections, idle upstream connections) exact; and,
+ * for client connections, an action when reading shows the peer has closed its side. The actions must not
+ * throw; if they do, the exception is logged and swallowed, because anything that escapes an I/O callback
+ * stops the whole I/O thread.
  */
 final class ClosingHandler implements HttpConnectionEventHandler {
 
@@ -25,10 +26,20 @@ final class ClosingHandler implements HttpConnectionEventHandler {
 
     private final HttpConnectionEventHandler delegate;
     private final Runnable onClosed;
+    private final Runnable onInputClosed;
 
     ClosingHandler(HttpConnectionEventHandler delegate, Runnable onClosed) {
+        this(delegate, onClosed, null);
+    }
+
+    /**
+     * @param onInputClosed run when the peer's end of stream turns the connection from open to closing (HttpCore
+     *     then lets the exchange in progress finish, as for a half-close), or null
+     */
+    ClosingHandler(HttpConnectionEventHandler delegate, Runnable onClosed, Runnable onInputClosed) {
         this.delegate = delegate;
         this.onClosed = onClosed;
+        this.onInputClosed = onInputClosed;
     }
 
     @Override
@@ -38,7 +49,19 @@ final class ClosingHandler implements HttpConnectionEventHandler {
 
     @Override
     public void inputReady(IOSession session, ByteBuffer src) throws IOException {
+        if (onInputClosed == null) {
+            delegate.inputReady(session, src);
+            return;
+        }
+        boolean wasOpen = delegate.isOpen();
         delegate.inputReady(session, src);
+        if (wasOpen && !delegate.isOpen()) {
+            try {
+                onInputClosed.run();
+            } catch (RuntimeException e) {
+                logger.error("Broken invariant: the input-closed action of {} threw", session, e);
+            }
+        }
     }
 
     @Override

@@ -24,6 +24,8 @@ public final class DownstreamConnection {
     private final String localAuthority;
     private final int worker;
     private final AtomicInteger inFlight = new AtomicInteger();
+    /** The newest exchange, told when the client closes its side; set and read on the connection's I/O thread. */
+    private volatile ClientAbortListener newest;
 
     DownstreamConnection(ProxyServer server, ProtocolIOSession session, String scheme, int worker) {
         this.server = server;
@@ -66,6 +68,26 @@ public final class DownstreamConnection {
     public void exchangeStarted() {
         if (inFlight.getAndIncrement() == 0) {
             session.setSocketTimeout(server.activeTimeout());
+        }
+    }
+
+    /** Records the newest exchange on this connection, to be told if the client closes its side. */
+    public void current(ClientAbortListener exchange) {
+        newest = exchange;
+    }
+
+    /** Forgets {@code exchange} if it is still the newest. */
+    public void forget(ClientAbortListener exchange) {
+        if (newest == exchange) {
+            newest = null;
+        }
+    }
+
+    /** The client closed its side of the connection (read an end of stream). */
+    void inputClosed() {
+        ClientAbortListener exchange = newest;
+        if (exchange != null) {
+            exchange.clientClosedInput();
         }
     }
 
@@ -133,5 +155,11 @@ public final class DownstreamConnection {
     @Override
     public String toString() {
         return "DownstreamConnection[" + peer + " on io-" + worker + "]";
+    }
+
+    /** What an exchange does when its client closes its side of the connection. */
+    public interface ClientAbortListener {
+        /** Called on the connection's I/O thread when reading shows an end of stream. */
+        void clientClosedInput();
     }
 }

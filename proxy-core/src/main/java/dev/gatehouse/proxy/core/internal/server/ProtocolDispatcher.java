@@ -95,7 +95,8 @@ final class ProtocolDispatcher implements IOEventHandlerFactory {
                 DefaultConnectionReuseStrategy.INSTANCE, requestParsers.create(), responseWriters.create(),
                 ProtocolDispatcher::exchangeFailedWithoutHandler);
         server.connectionOpened(connection);
-        return new ClosingHandler(new ServerHttp1IOEventHandler(duplexer), () -> server.connectionClosed(connection));
+        return new ClosingHandler(new ServerHttp1IOEventHandler(duplexer), () -> server.connectionClosed(connection),
+                connection::inputClosed);
     }
 
     private static void exchangeFailedWithoutHandler(Exception cause) {
