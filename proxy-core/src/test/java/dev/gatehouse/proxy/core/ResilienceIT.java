@@ -152,6 +152,8 @@ class ResilienceIT {
             }
         }
         assertThat(gets + posts).isEqualTo(statuses.size());
+        System.out.printf("failover: %d requests (%d GET, %d POST), %d POSTs failed, backend b served %d before it was"
+                + " killed%n", statuses.size(), gets, posts, failedPosts, backends.get(1).requests());
         assertThat(backends.get(1).requests()).as("requests the killed backend served").isPositive();
         // Only the POSTs in flight on the killed backend may fail; there are at most as many as connections.
         assertThat(failedPosts).isLessThanOrEqualTo(16);
@@ -184,6 +186,26 @@ class ResilienceIT {
                 assertThat(put.text()).isEqualTo("replace me");
                 assertThat(good.count("u1")).isEqualTo(1);
             }
+        }
+    }
+
+    @Test
+    void anUpstreamThatResetsHalfwayThroughAResponseCutsTheClientAndIsNotRetried() throws Exception {
+        try (RawUpstream raw = new RawUpstream(connection -> {
+            connection.readHead();
+            connection.write("HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n").write(new byte[50_000]);
+            connection.reset();
+        }); ReverseProxy proxy = TestProxies.start(TestProxies.builder().route(Route.builder("all")
+                .upstreams(raw.upstream()).retryPolicy(RetryPolicy.builder().retries(3)
+                        .retryOn(RetryPolicy.Condition.RESET, RetryPolicy.Condition.CONNECT_FAILURE).build()).build()));
+             RawHttp client = RawHttp.connect(proxy.address())) {
+            client.send(get("/big", "cut"));
+            RawHttp.Response response = client.read();
+            assertThat(response.status).isEqualTo(200);
+            assertThat(response.complete).isFalse();
+            assertThat(response.length).isLessThan(100_000);
+            assertThat(client.isClosedByPeer(5000)).isTrue();
+            assertThat(raw.connections()).isEqualTo(1);
         }
     }
 
