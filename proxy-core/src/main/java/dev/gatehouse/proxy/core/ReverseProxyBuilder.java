@@ -6,6 +6,8 @@ import dev.gatehouse.proxy.RetryPolicy;
 import dev.gatehouse.proxy.Route;
 import dev.gatehouse.proxy.core.internal.balancer.Balancing;
 import dev.gatehouse.proxy.core.internal.headers.TrustedProxies;
+import dev.gatehouse.proxy.core.internal.server.ClientLimits;
+import dev.gatehouse.proxy.core.internal.server.PathPolicy;
 import dev.gatehouse.proxy.core.internal.server.ProxyConfig;
 import dev.gatehouse.proxy.core.internal.server.ProxyServer;
 import dev.gatehouse.proxy.filter.Filter;
@@ -62,6 +64,16 @@ public final class ReverseProxyBuilder {
     private Integer maxRequests;
     private Integer maxRetries;
     private RetryPolicy retryPolicy;
+    private Integer maxRequestLine;
+    private Integer maxHeaderBytes;
+    private Integer maxHeaders;
+    private Long maxRequestBody;
+    private Duration requestHeadTimeout;
+    private Duration requestBodyIdleTimeout;
+    private Integer maxClientConnections;
+    private Integer maxPipelined;
+    private Boolean rejectEncodedSlashes;
+    private Boolean mergeSlashes;
 
     ReverseProxyBuilder() {
     }
@@ -326,6 +338,90 @@ public final class ReverseProxyBuilder {
         return this;
     }
 
+    /** Sets the longest request line, in bytes (8 KiB by default); a longer one gets 431 and a close. */
+    public ReverseProxyBuilder maxRequestLine(int bytes) {
+        maxRequestLine = set("maxRequestLine", maxRequestLine, atLeast("maxRequestLine", bytes, 64));
+        return this;
+    }
+
+    /**
+     * Sets the most bytes of request line and header fields together (64 KiB by default); more get 431 and a
+     * close. Trailers have a budget of the same size.
+     */
+    public ReverseProxyBuilder maxHeaderBytes(int bytes) {
+        maxHeaderBytes = set("maxHeaderBytes", maxHeaderBytes, atLeast("maxHeaderBytes", bytes, 256));
+        return this;
+    }
+
+    /** Sets the most header fields in a request, and trailer fields (100 by default); more get 431 and a close. */
+    public ReverseProxyBuilder maxHeaders(int count) {
+        maxHeaders = set("maxHeaders", maxHeaders, atLeast("maxHeaders", count, 1));
+        return this;
+    }
+
+    /**
+     * Sets the largest request body, in bytes (no limit by default, as Envoy and HAProxy): a larger
+     * {@code Content-Length} gets 413 before the body is read; a chunked body that grows past it gets 413 if
+     * the response has not started, else the connection is cut. Either way the connection is then closed.
+     */
+    public ReverseProxyBuilder maxRequestBody(long bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("maxRequestBody: " + bytes + " (expected: >= 0)");
+        }
+        maxRequestBody = set("maxRequestBody", maxRequestBody, bytes);
+        return this;
+    }
+
+    /**
+     * Sets the longest time from a request head's first byte to its last (10 s by default), however slowly
+     * the bytes come (slowloris): the connection is closed when it passes. HAProxy's {@code timeout http-request}.
+     */
+    public ReverseProxyBuilder requestHeadTimeout(Duration timeout) {
+        requestHeadTimeout = set("requestHeadTimeout", requestHeadTimeout, positive("requestHeadTimeout", timeout));
+        return this;
+    }
+
+    /**
+     * Sets the longest silence between bytes of a request body while the proxy is ready to read it (30 s by
+     * default; slow POST): the client gets 408 and the connection is closed. nginx's {@code client_body_timeout}.
+     */
+    public ReverseProxyBuilder requestBodyIdleTimeout(Duration timeout) {
+        requestBodyIdleTimeout = set("requestBodyIdleTimeout", requestBodyIdleTimeout,
+                positive("requestBodyIdleTimeout", timeout));
+        return this;
+    }
+
+    /** Sets the most client connections open at once (10,000 by default); more are closed as they come. */
+    public ReverseProxyBuilder maxClientConnections(int connections) {
+        maxClientConnections = set("maxClientConnections", maxClientConnections,
+                atLeast("maxClientConnections", connections, 1));
+        return this;
+    }
+
+    /**
+     * Sets the most requests a client may pipeline on one connection before their responses are out (16 by
+     * default); beyond it the connection is closed, as Envoy does against response floods.
+     */
+    public ReverseProxyBuilder maxPipelinedRequests(int requests) {
+        maxPipelined = set("maxPipelinedRequests", maxPipelined, atLeast("maxPipelinedRequests", requests, 1));
+        return this;
+    }
+
+    /**
+     * Sets whether {@code %2F} and {@code %5C} in a path are refused with 400 (true, the default) or kept
+     * encoded. They are never decoded: a backend that decodes them would see other segments than the routes.
+     */
+    public ReverseProxyBuilder rejectEncodedSlashes(boolean reject) {
+        rejectEncodedSlashes = set("rejectEncodedSlashes", rejectEncodedSlashes, reject);
+        return this;
+    }
+
+    /** Sets whether runs of slashes in a path are merged into one before routing and forwarding (true by default). */
+    public ReverseProxyBuilder mergeSlashes(boolean merge) {
+        mergeSlashes = set("mergeSlashes", mergeSlashes, merge);
+        return this;
+    }
+
     /**
      * Checks the configuration and returns an unstarted proxy.
      *
@@ -372,13 +468,32 @@ public final class ReverseProxyBuilder {
                         maxPending != null ? maxPending : Balancing.DEFAULTS.maxPending(),
                         maxRequests != null ? maxRequests : Balancing.DEFAULTS.maxRequests(),
                         maxRetries != null ? maxRetries : Balancing.DEFAULTS.maxRetries()),
-                retryPolicy != null ? retryPolicy : RetryPolicy.defaults());
+                retryPolicy != null ? retryPolicy : RetryPolicy.defaults(),
+                new ClientLimits(
+                        maxRequestLine != null ? maxRequestLine : ClientLimits.DEFAULTS.maxRequestLine(),
+                        maxHeaderBytes != null ? maxHeaderBytes : ClientLimits.DEFAULTS.maxHeaderBytes(),
+                        maxHeaders != null ? maxHeaders : ClientLimits.DEFAULTS.maxHeaders(),
+                        maxRequestBody != null ? maxRequestBody : ClientLimits.DEFAULTS.maxBody(),
+                        or(requestHeadTimeout, ClientLimits.DEFAULTS.headTimeout()),
+                        or(requestBodyIdleTimeout, ClientLimits.DEFAULTS.bodyIdleTimeout()),
+                        maxClientConnections != null ? maxClientConnections : ClientLimits.DEFAULTS.maxConnections(),
+                        maxPipelined != null ? maxPipelined : ClientLimits.DEFAULTS.maxPipelined()),
+                new PathPolicy(
+                        rejectEncodedSlashes != null ? rejectEncodedSlashes : PathPolicy.DEFAULTS.rejectEncodedSlashes(),
+                        mergeSlashes != null ? mergeSlashes : PathPolicy.DEFAULTS.mergeSlashes()));
         return new ReverseProxy(new ProxyServer(config));
     }
 
     private static <T> T set(String property, T current, T value) {
         if (current != null) {
             throw new IllegalStateException(property + " was already set: " + current);
+        }
+        return value;
+    }
+
+    private static int atLeast(String property, int value, int min) {
+        if (value < min) {
+            throw new IllegalArgumentException(property + ": " + value + " (expected: >= " + min + ")");
         }
         return value;
     }

@@ -51,6 +51,7 @@ import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpException;
 import org.apache.hc.core5.http.HttpRequest;
 import org.apache.hc.core5.http.HttpResponse;
+import org.apache.hc.core5.http.MalformedChunkCodingException;
 import org.apache.hc.core5.http.ProtocolException;
 import org.apache.hc.core5.http.ProtocolVersion;
 import org.apache.hc.core5.http.RequestNotExecutedException;
@@ -141,6 +142,8 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
     private ReplayBuffer replay;
     private long requestForwarded;
     private boolean requestBodyWritten;
+    private long lastBodyByte;
+    private long requestCreditedAt;
     private CapacityChannel clientCapacity;
     private long requestReceived;
     private long requestDone;
@@ -180,6 +183,7 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
                               HttpContext httpContext) {
         this.clientHead = request;
         this.requestEntity = entityDetails;
+        this.lastBodyByte = entityDetails != null ? System.nanoTime() : 0;
         this.responseChannel = channel;
         this.context = httpContext;
         lock.lock();
@@ -189,8 +193,14 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
             unlock();
         }
         server.exchangeStarted();
-        connection.exchangeStarted();
+        int onConnection = connection.exchangeStarted();
         connection.current(this);
+        if (onConnection > server.clientLimits().maxPipelined()) {
+            logger.debug("{} closing the client connection: more than {} pipelined requests", id(),
+                    server.clientLimits().maxPipelined());
+            abortClient();
+            return;
+        }
         try {
             start();
         } catch (RuntimeException | Error e) {
@@ -201,10 +211,16 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
 
     private void start() {
         head = RequestHeadParser.parse(clientHead, requestEntity != null, connection.scheme(),
-                connection.localAuthority());
+                connection.localAuthority(), server.pathPolicy());
         if (head.isRejected()) {
             logger.debug("{} rejected with {}: {}", id(), head.rejectStatus(), head.rejectReason());
             respondLocally(head.rejectStatus());
+            return;
+        }
+        if (requestEntity != null && requestEntity.getContentLength() > server.clientLimits().maxBody()) {
+            logger.debug("{} rejected with 413: a body of {} bytes, over the limit of {}", id(),
+                    requestEntity.getContentLength(), server.clientLimits().maxBody());
+            respondLocally(413);
             return;
         }
         InetAddress peer = connection.peer().getAddress();
@@ -251,6 +267,10 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
         try {
             int size = src.remaining();
             requestReceived += size;
+            lastBodyByte = System.nanoTime();
+            if (requestReceived > server.clientLimits().maxBody() && !requestDiscarding && !clientGone) {
+                bodyOverLimit();
+            }
             if (requestDiscarding || clientGone) {
                 src.position(src.limit());
                 requestDone += size;
@@ -373,6 +393,14 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
             if (!clientGone) {
                 logger.debug("{} the client connection failed: {}", id(), cause.toString());
             }
+            if (cause instanceof MalformedChunkCodingException && !responseCommitted && !clientGone) {
+                // A bad chunk: the upstream exchange is cut (it never sees the end of the body) and the
+                // client is told why before the connection closes.
+                responseCommitted = true;
+                clientGoneLocked();
+                connection.writeBadRequestAndClose();
+                return;
+            }
             clientGoneLocked();
         } catch (RuntimeException e) {
             logger.warn("{} broken invariant while handling a client failure", id(), e);
@@ -411,6 +439,53 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
      * to have gone, so the upstream exchange is cancelled now rather than when the response would be written.
      * Once the response has started, HttpCore finishes it, as for any half-closed connection.
      */
+    /** A body without a length went past the limit: 413 if the response has not started, else the connection is cut. */
+    private void bodyOverLimit() {
+        logger.debug("{} the request body went past the limit of {} bytes", id(), server.clientLimits().maxBody());
+        if (responseCommitted) {
+            abortClient();
+            return;
+        }
+        if (attempt != null) {
+            abandonUpstream(attempt);
+        }
+        retryPending = false;
+        respondLocally(413);
+    }
+
+    @Override
+    public void checkBodyPace(long now, long idleTimeout) {
+        boolean timedOut;
+        lock.lock();
+        try {
+            long waitingSince = Math.max(lastBodyByte, requestCreditedAt);
+            // Only a client that may send (its window is open) and does not is too slow.
+            timedOut = requestEntity != null && !requestEnded && !requestDiscarding && !clientGone && started
+                    && requestReceived - requestCredited < WINDOW && waitingSince != 0 && now - waitingSince > idleTimeout;
+            if (timedOut) {
+                logger.debug("{} the request body has been silent for longer than {} ms", id(),
+                        TimeUnit.NANOSECONDS.toMillis(idleTimeout));
+                if (responseCommitted) {
+                    clientGoneLocked();
+                } else {
+                    if (attempt != null) {
+                        abandonUpstream(attempt);
+                    }
+                    retryPending = false;
+                }
+            }
+        } finally {
+            unlock();
+        }
+        if (timedOut) {
+            if (responseCommitted) {
+                connection.closeNow();
+            } else {
+                respondLocally(408);
+            }
+        }
+    }
+
     @Override
     public void clientClosedInput() {
         lock.lock();
@@ -1386,7 +1461,10 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
     private void creditClient() {
         if (clientCapacity != null) {
             long granted = grant(clientCapacity, requestReceived, requestDone, requestCredited);
-            requestCredited += granted;
+            if (granted > 0) {
+                requestCredited += granted;
+                requestCreditedAt = System.nanoTime();
+            }
         }
     }
 

@@ -86,7 +86,9 @@ public final class HeaderRules {
             String value = header.getValue();
             switch (classifyRequest(name)) {
                 case KEEP:
-                    if (nominated == null || !contains(nominated, name)) {
+                    // A name with '_' is dropped, as nginx does: CGI-style backends read X_A as X-A, so
+                    // Content_Length could frame a body the proxy never judged.
+                    if ((nominated == null || !contains(nominated, name)) && name.indexOf('_') < 0) {
                         out.add(name, value);
                     }
                     break;

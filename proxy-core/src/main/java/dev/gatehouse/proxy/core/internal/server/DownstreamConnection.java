@@ -24,8 +24,10 @@ public final class DownstreamConnection {
     private final String localAuthority;
     private final int worker;
     private final AtomicInteger inFlight = new AtomicInteger();
-    /** The newest exchange, told when the client closes its side; set and read on the connection's I/O thread. */
+    /** The newest exchange, told when the client closes its side or its body stalls. */
     private volatile ClientAbortListener newest;
+    /** When the request head being read began, in nanoseconds; 0 between heads. */
+    private volatile long headStartedAt;
 
     DownstreamConnection(ProxyServer server, ProtocolIOSession session, String scheme, int worker) {
         this.server = server;
@@ -64,10 +66,47 @@ public final class DownstreamConnection {
         return worker;
     }
 
-    /** Counts an exchange that starts; the first one lifts the keep-alive timeout. */
-    public void exchangeStarted() {
-        if (inFlight.getAndIncrement() == 0) {
+    /**
+     * Counts an exchange that starts; the first one lifts the keep-alive timeout.
+     *
+     * @return the exchanges now in flight on this connection, this one included
+     */
+    public int exchangeStarted() {
+        int now = inFlight.incrementAndGet();
+        if (now == 1) {
             session.setSocketTimeout(server.activeTimeout());
+        }
+        return now;
+    }
+
+    /** The first bytes of a request head arrived (called for every read until the head is complete). */
+    void headStarted() {
+        if (headStartedAt == 0) {
+            headStartedAt = Math.max(1, System.nanoTime());
+        }
+    }
+
+    /** The request head is complete. */
+    void headEnded() {
+        headStartedAt = 0;
+    }
+
+    /**
+     * Enforces the time limits a socket timeout cannot (it only measures silence): closes the connection
+     * when a request head has taken longer than {@code headTimeout} however slowly its bytes come
+     * (slowloris), and lets the exchange check its request body's pace. Called on the control thread.
+     */
+    void sweep(long now, long headTimeout, long bodyIdleTimeout) {
+        long started = headStartedAt;
+        if (started != 0 && now - started > headTimeout) {
+            LoggerHolder.logger.debug("Closing {}: its request head took longer than {} ms", this,
+                    java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(headTimeout));
+            closeNow();
+            return;
+        }
+        ClientAbortListener exchange = newest;
+        if (exchange != null) {
+            exchange.checkBodyPace(now, bodyIdleTimeout);
         }
     }
 
@@ -134,6 +173,24 @@ public final class DownstreamConnection {
         session.enqueue(ShutdownCommand.GRACEFUL, Command.Priority.NORMAL);
     }
 
+    /**
+     * Writes a complete {@code 400 Bad Request} with {@code Connection: close} straight to the socket, for
+     * a request whose body turned out malformed before any response began: HttpCore is failing the
+     * connection and would close it without a word. Best effort: what the socket does not take is dropped.
+     * Call on the connection's I/O thread.
+     */
+    public void writeBadRequestAndClose() {
+        byte[] response = ("HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                + "Content-Length: 16\r\nConnection: close\r\n\r\n400 Bad Request\n")
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        try {
+            session.channel().write(java.nio.ByteBuffer.wrap(response));
+        } catch (java.io.IOException | RuntimeException e) {
+            LoggerHolder.logger.debug("Cannot write a 400 to {}: {}", this, e.toString());
+        }
+        closeAfterSent();
+    }
+
     /** Returns true while the socket is open. */
     public boolean isOpen() {
         return session.isOpen();
@@ -157,9 +214,19 @@ public final class DownstreamConnection {
         return "DownstreamConnection[" + peer + " on io-" + worker + "]";
     }
 
-    /** What an exchange does when its client closes its side of the connection. */
+    /** What an exchange does when its client closes its side of the connection, or its body stalls. */
     public interface ClientAbortListener {
         /** Called on the connection's I/O thread when reading shows an end of stream. */
         void clientClosedInput();
+
+        /**
+         * Called on the control thread now and then: answers 408 and closes when the request body, which the
+         * proxy is ready to read, has been silent for longer than {@code idleTimeout} nanoseconds.
+         */
+        void checkBodyPace(long now, long idleTimeout);
+    }
+
+    private static final class LoggerHolder {
+        static final org.slf4j.Logger logger = org.slf4j.LoggerFactory.getLogger(DownstreamConnection.class);
     }
 }

@@ -10,16 +10,13 @@ import org.apache.hc.core5.http.config.Http1Config;
 import org.apache.hc.core5.http.impl.DefaultConnectionReuseStrategy;
 import org.apache.hc.core5.http.impl.nio.ClientHttp1IOEventHandler;
 import org.apache.hc.core5.http.impl.nio.ClientHttp1StreamDuplexer;
-import org.apache.hc.core5.http.impl.nio.DefaultHttpRequestParserFactory;
 import org.apache.hc.core5.http.impl.nio.DefaultHttpRequestWriterFactory;
 import org.apache.hc.core5.http.impl.nio.DefaultHttpResponseParserFactory;
 import org.apache.hc.core5.http.impl.nio.DefaultHttpResponseWriterFactory;
 import org.apache.hc.core5.http.impl.nio.ServerHttp1IOEventHandler;
 import org.apache.hc.core5.http.impl.nio.ServerHttp1StreamDuplexer;
-import org.apache.hc.core5.http.message.BasicHttpRequest;
 import org.apache.hc.core5.http.protocol.HttpContext;
 import org.apache.hc.core5.http.protocol.HttpProcessor;
-import org.apache.hc.core5.http.HttpRequestFactory;
 import org.apache.hc.core5.reactor.IOEventHandler;
 import org.apache.hc.core5.reactor.IOEventHandlerFactory;
 import org.apache.hc.core5.reactor.ProtocolIOSession;
@@ -35,19 +32,6 @@ final class ProtocolDispatcher implements IOEventHandlerFactory {
 
     private static final Logger logger = LoggerFactory.getLogger(ProtocolDispatcher.class);
 
-    /** Keeps request targets exactly as received; the proxy parses them itself (no java.net.URI per request). */
-    private static final HttpRequestFactory<HttpRequest> RAW_TARGETS = new HttpRequestFactory<>() {
-        @Override
-        public HttpRequest newHttpRequest(String method, String uri) {
-            return new BasicHttpRequest(method, null, null, uri);
-        }
-
-        @Override
-        public HttpRequest newHttpRequest(String method, java.net.URI uri) {
-            return new BasicHttpRequest(method, uri);
-        }
-    };
-
     /** The proxy writes every response header itself, framing included; HttpCore must add nothing. */
     private static final HttpProcessor NOTHING = new HttpProcessor() {
         @Override
@@ -62,7 +46,6 @@ final class ProtocolDispatcher implements IOEventHandlerFactory {
     private final ProxyServer server;
     private final Http1Config serverConfig;
     private final Http1Config clientConfig;
-    private final DefaultHttpRequestParserFactory requestParsers;
     private final DefaultHttpResponseWriterFactory responseWriters;
     private final DefaultHttpResponseParserFactory responseParsers;
     private final DefaultHttpRequestWriterFactory requestWriters;
@@ -71,7 +54,6 @@ final class ProtocolDispatcher implements IOEventHandlerFactory {
         this.server = server;
         this.serverConfig = serverConfig;
         this.clientConfig = clientConfig;
-        this.requestParsers = new DefaultHttpRequestParserFactory(serverConfig, RAW_TARGETS, null);
         this.responseWriters = new DefaultHttpResponseWriterFactory(serverConfig);
         this.responseParsers = new DefaultHttpResponseParserFactory(clientConfig);
         this.requestWriters = new DefaultHttpRequestWriterFactory(clientConfig);
@@ -92,8 +74,9 @@ final class ProtocolDispatcher implements IOEventHandlerFactory {
         session.setSocketTimeout(server.keepAliveTimeout());
         ServerHttp1StreamDuplexer duplexer = new ProxyServerDuplexer(session, NOTHING,
                 (request, context) -> new Exchange(connection), listener.scheme(), serverConfig,
-                DefaultConnectionReuseStrategy.INSTANCE, requestParsers.create(), responseWriters.create(),
-                ProtocolDispatcher::exchangeFailedWithoutHandler);
+                DefaultConnectionReuseStrategy.INSTANCE, new StrictRequestParser(server.clientLimits(), connection),
+                responseWriters.create(),
+                ProtocolDispatcher::exchangeFailedWithoutHandler, server.clientLimits());
         server.connectionOpened(connection);
         return new ClosingHandler(new ServerHttp1IOEventHandler(duplexer), () -> server.connectionClosed(connection),
                 connection::inputClosed);

@@ -30,6 +30,8 @@ import java.util.List;
  * @param healthFall failed checks in a row that make a healthy upstream unhealthy
  * @param balancing panic mode, slow start, passive health and connection limits
  * @param retryPolicy the retry policy of routes that set none
+ * @param clientLimits what clients may send and how long they may take
+ * @param pathPolicy how request paths are normalised
  */
 public record ProxyConfig(
         String name,
@@ -52,7 +54,9 @@ public record ProxyConfig(
         int healthRise,
         int healthFall,
         dev.gatehouse.proxy.core.internal.balancer.Balancing balancing,
-        dev.gatehouse.proxy.RetryPolicy retryPolicy) {
+        dev.gatehouse.proxy.RetryPolicy retryPolicy,
+        ClientLimits clientLimits,
+        PathPolicy pathPolicy) {
 
     /** Copies the lists. */
     public ProxyConfig {

@@ -72,6 +72,7 @@ public final class ProxyServer {
     private final Timeout keepAliveTimeout;
     private final Timeout activeTimeout;
     private final Set<DownstreamConnection> connections = ConcurrentHashMap.newKeySet();
+    private final RateLimitedLog clientRefusals;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final ReentrantLock stateLock = new ReentrantLock();
     private final Condition idle = stateLock.newCondition();
@@ -96,8 +97,13 @@ public final class ProxyServer {
         // the upstream timeouts fire first and the client gets a 504 instead of a closed connection.
         this.activeTimeout = Timeout.of(longest.plusSeconds(5));
         this.headerRules = new HeaderRules(TrustedProxies.parse(config.trustedProxies()), config.viaName());
+        // The strict request parser enforces the client limits with the right statuses (431); HttpCore's own
+        // checks sit above them, where they would only close the connection without a word.
+        ClientLimits limits = config.clientLimits();
         Http1Config serverHttp = Http1Config.custom()
                 .setInitialWindowSize(Exchange.WINDOW)
+                .setMaxLineLength(Math.max(limits.maxRequestLine(), limits.maxHeaderBytes()) + 1024)
+                .setMaxHeaderCount(limits.maxHeaders() + 1)
                 .build();
         Http1Config clientHttp = Http1Config.custom()
                 .setInitialWindowSize(Exchange.WINDOW)
@@ -151,6 +157,8 @@ public final class ProxyServer {
         this.upstreamFailures = new RateLimitedLog(failureLogger, 1000, ticker);
         this.filterFailures = new RateLimitedLog(LoggerFactory.getLogger("dev.gatehouse.proxy.core.Filters"), 1000,
                 ticker);
+        this.clientRefusals = new RateLimitedLog(LoggerFactory.getLogger("dev.gatehouse.proxy.core.Clients"), 1000,
+                ticker);
     }
 
     /** Returns the state of the upstream at {@code host:port}, creating it on first use. */
@@ -174,6 +182,7 @@ public final class ProxyServer {
         }
         reactor.start();
         coarseClock.start(control, 5);
+        control.scheduleWithFixedDelay(this::sweep, 250, 250, TimeUnit.MILLISECONDS);
         List<InetSocketAddress> bound = new ArrayList<>();
         try {
             for (InetSocketAddress address : config.listeners()) {
@@ -395,9 +404,39 @@ public final class ProxyServer {
     }
 
     void connectionOpened(DownstreamConnection connection) {
+        if (connections.size() >= config.clientLimits().maxConnections()) {
+            clientRefusals.warn("Refusing a connection from {}: {} client connections are open, the limit",
+                    connection.peer(), config.clientLimits().maxConnections());
+            connection.closeNow();
+            return;
+        }
         connections.add(connection);
         if (state == State.DRAINING) {
             connection.closeWhenIdle();
+        }
+    }
+
+    /** Returns how request paths are normalised. */
+    public PathPolicy pathPolicy() {
+        return config.pathPolicy();
+    }
+
+    /** Returns the limits on what clients send. */
+    public ClientLimits clientLimits() {
+        return config.clientLimits();
+    }
+
+    /** Enforces the head and body time limits on every client connection; on the control thread. */
+    private void sweep() {
+        try {
+            long now = System.nanoTime();
+            long head = config.clientLimits().headTimeout().toNanos();
+            long body = config.clientLimits().bodyIdleTimeout().toNanos();
+            for (DownstreamConnection connection : connections) {
+                connection.sweep(now, head, body);
+            }
+        } catch (RuntimeException e) {
+            logger.error("Broken invariant while checking client time limits", e);
         }
     }
 

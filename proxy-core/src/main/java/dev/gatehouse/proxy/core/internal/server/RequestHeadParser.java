@@ -17,8 +17,14 @@ import org.apache.hc.core5.http.ProtocolVersion;
  *       is 400. {@code CONNECT} and {@code TRACE} are 405.</li>
  *   <li>Host: HTTP/1.1 needs exactly one valid {@code Host}; it is lower-cased, a trailing dot and the
  *       scheme's default port are removed.</li>
- *   <li>Paths: no control bytes, spaces, {@code #}, backslashes or non-ASCII; percent signs must start an
- *       escape. Dot-segments are removed (RFC 3986 5.2.4); a path that climbs above the root is 400.</li>
+ *   <li>Paths, normalised once so routing, filters and the upstream see the same one: no control bytes,
+ *       spaces, {@code #}, backslashes or non-ASCII; percent signs must start an escape. Escapes of unreserved
+ *       characters are decoded ({@code %2e} is a dot) and the others upper-cased, never decoded twice;
+ *       {@code %00} and bytes that cannot start UTF-8 ({@code %C0}, {@code %C1}, {@code %F5}-{@code %FF}) are
+ *       400; {@code %2F} and {@code %5C} are 400 or kept encoded, as the {@link PathPolicy} says. Runs of
+ *       slashes are merged (by default). A dot-segment with parameters ({@code ..;x}) is 400: servers such as
+ *       Tomcat read it as {@code ..}. Dot-segments are removed (RFC 3986 5.2.4); a path that climbs above
+ *       the root is 400.</li>
  *   <li>{@code Expect: 100-continue} is honoured for HTTP/1.1 requests with a body; any other expectation
  *       is 417.</li>
  * </ul>
@@ -38,6 +44,12 @@ public final class RequestHeadParser {
      * @param localAuthority the listener's {@code address:port}, used when an HTTP/1.0 request has no Host
      */
     public static RequestHead parse(HttpRequest request, boolean hasBody, String scheme, String localAuthority) {
+        return parse(request, hasBody, scheme, localAuthority, PathPolicy.DEFAULTS);
+    }
+
+    /** Parses and validates {@code request}, normalising its path as {@code paths} says. */
+    public static RequestHead parse(HttpRequest request, boolean hasBody, String scheme, String localAuthority,
+                                    PathPolicy paths) {
         ProtocolVersion version = request.getVersion();
         if (version != null && version.getMajor() != 1) {
             return RequestHead.rejected(505, "unsupported protocol version " + version);
@@ -95,6 +107,17 @@ public final class RequestHeadParser {
             return RequestHead.rejected(400, problem);
         }
         if (!path.equals("*")) {
+            path = normalizePercent(path, paths.rejectEncodedSlashes());
+            if (path == null) {
+                return RequestHead.rejected(400, "an escape the path may not carry (%00, an encoded slash or"
+                        + " backslash, or a byte that cannot start UTF-8)");
+            }
+            if (paths.mergeSlashes()) {
+                path = mergeSlashes(path);
+            }
+            if (hasDotSegmentWithParameters(path)) {
+                return RequestHead.rejected(400, "a dot-segment with parameters");
+            }
             path = removeDotSegments(path);
             if (path == null) {
                 return RequestHead.rejected(400, "the path climbs above the root");
@@ -267,6 +290,74 @@ public final class RequestHeadParser {
             }
         }
         return null;
+    }
+
+    /**
+     * Decodes escapes of unreserved characters and upper-cases the others; returns null for {@code %00}, a
+     * byte that cannot start UTF-8, or (when {@code rejectSlashes}) an encoded slash or backslash.
+     * {@link #checkPath} has checked that every {@code %} starts an escape.
+     */
+    static String normalizePercent(String path, boolean rejectSlashes) {
+        int first = path.indexOf('%');
+        if (first < 0) {
+            return path;                      // the common case: nothing to do, nothing allocated
+        }
+        StringBuilder out = new StringBuilder(path.length());
+        out.append(path, 0, first);
+        for (int i = first; i < path.length(); i++) {
+            char c = path.charAt(i);
+            if (c != '%') {
+                out.append(c);
+                continue;
+            }
+            int value = Character.digit(path.charAt(i + 1), 16) * 16 + Character.digit(path.charAt(i + 2), 16);
+            i += 2;
+            if (value == 0 || value == 0xC0 || value == 0xC1 || value >= 0xF5) {
+                return null;
+            }
+            if ((value == '/' || value == '\\') && rejectSlashes) {
+                return null;
+            }
+            if (value >= 'a' && value <= 'z' || value >= 'A' && value <= 'Z' || value >= '0' && value <= '9'
+                    || value == '-' || value == '.' || value == '_' || value == '~') {
+                out.append((char) value);
+            } else {
+                out.append('%').append(Character.toUpperCase(path.charAt(i - 1))).append(Character.toUpperCase(path.charAt(i)));
+            }
+        }
+        return out.toString();
+    }
+
+    /** Merges runs of slashes into one. */
+    static String mergeSlashes(String path) {
+        if (path.indexOf("//") < 0) {
+            return path;
+        }
+        StringBuilder out = new StringBuilder(path.length());
+        for (int i = 0; i < path.length(); i++) {
+            char c = path.charAt(i);
+            if (c != '/' || out.length() == 0 || out.charAt(out.length() - 1) != '/') {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
+    /** Returns true when a segment is {@code .} or {@code ..} followed by {@code ;} parameters. */
+    static boolean hasDotSegmentWithParameters(String path) {
+        if (path.indexOf(';') < 0) {
+            return false;
+        }
+        for (String segment : path.split("/", -1)) {
+            int semicolon = segment.indexOf(';');
+            if (semicolon >= 0) {
+                String name = segment.substring(0, semicolon);
+                if (name.equals(".") || name.equals("..")) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /**

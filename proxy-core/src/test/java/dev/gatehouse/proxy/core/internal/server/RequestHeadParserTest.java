@@ -99,4 +99,20 @@ class RequestHeadParserTest {
         assertThat(parse(HttpVersion.HTTP_1_1, true, "PUT", "/", "Host", "h", "Expect", "100-continue",
                 "Expect", "100-continue").rejectStatus()).isEqualTo(417);
     }
+
+    @Test
+    void normalisesPercentEscapesSlashesAndDotSegmentsOnce() {
+        assertThat(parse("GET", "/public/%2e%2E/admin", "Host", "h").path()).isEqualTo("/admin");
+        assertThat(parse("GET", "/a%7eb/%41%3a%2f", "Host", "h").isRejected()).isTrue();
+        assertThat(parse("GET", "/a%7eb/%41%3a", "Host", "h").path()).isEqualTo("/a~b/A%3A");
+        assertThat(parse("GET", "/a%252e%252e/b", "Host", "h").path()).isEqualTo("/a%252e%252e/b");
+        assertThat(parse("GET", "//admin///x/", "Host", "h").path()).isEqualTo("/admin/x/");
+        assertThat(parse("GET", "/a%00b", "Host", "h").rejectStatus()).isEqualTo(400);
+        assertThat(parse("GET", "/%c0%ae", "Host", "h").rejectStatus()).isEqualTo(400);
+        assertThat(parse("GET", "/%e2%82%ac", "Host", "h").path()).isEqualTo("/%E2%82%AC");
+        assertThat(parse("GET", "/public/..;/admin", "Host", "h").rejectStatus()).isEqualTo(400);
+        assertThat(parse("GET", "/admin;jsessionid=1", "Host", "h").path()).isEqualTo("/admin;jsessionid=1");
+        assertThat(RequestHeadParser.normalizePercent("/a%2Fb", false)).isEqualTo("/a%2Fb");
+        assertThat(RequestHeadParser.normalizePercent("/a%5cb", true)).isNull();
+    }
 }

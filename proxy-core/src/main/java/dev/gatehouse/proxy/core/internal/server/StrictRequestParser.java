@@ -1,0 +1,243 @@
+package dev.gatehouse.proxy.core.internal.server;
+
+import dev.gatehouse.proxy.core.internal.headers.HeaderRules;
+import java.io.IOException;
+import org.apache.hc.core5.http.HttpException;
+import org.apache.hc.core5.http.HttpRequest;
+import org.apache.hc.core5.http.HttpVersion;
+import org.apache.hc.core5.http.NotImplementedException;
+import org.apache.hc.core5.http.ProtocolException;
+import org.apache.hc.core5.http.RequestHeaderFieldsTooLargeException;
+import org.apache.hc.core5.http.UnsupportedHttpVersionException;
+import org.apache.hc.core5.http.message.BasicHeader;
+import org.apache.hc.core5.http.message.BasicHttpRequest;
+import org.apache.hc.core5.http.nio.NHttpMessageParser;
+import org.apache.hc.core5.http.nio.SessionInputBuffer;
+import org.apache.hc.core5.util.CharArrayBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads a client's request head byte-exactly, in place of HttpCore's lenient parser, so the proxy judges
+ * every request once and what it forwards is what it judged. It refuses (400 unless said otherwise, and
+ * HttpCore then answers with {@code Connection: close} and reads no further):
+ * <ul>
+ *   <li>a request line that is not {@code method SP target SP HTTP/d.d} with single spaces, a method that is
+ *       not a token, a target with a space, control byte or non-ASCII byte; a version other than 1.0 and 1.1
+ *       is 505;</li>
+ *   <li>a header line that starts with whitespace (obs-fold, or a padded first name), a name that is not a
+ *       token or is followed by anything but the colon, a value with NUL, CR or another control byte;</li>
+ *   <li>framing that could be read two ways: more than one {@code Content-Length}, one that is not
+ *       {@code 1*DIGIT}, more than one {@code Transfer-Encoding}, any coding but a lone {@code chunked} (a
+ *       well-formed unknown coding is 501), both headers at once, or a coding on an HTTP/1.0 request;</li>
+ *   <li>a request line, header block or header count over the {@link ClientLimits} (431), more than a few
+ *       empty lines before the request line.</li>
+ * </ul>
+ * Bare LF line ends are accepted; the proxy writes CRLF upstream. One instance per connection, used by its
+ * I/O thread only.
+ */
+final class StrictRequestParser implements NHttpMessageParser<HttpRequest> {
+
+    private static final Logger logger = LoggerFactory.getLogger(StrictRequestParser.class);
+    private static final int MAX_EMPTY_LINES = 8;
+
+    private final ClientLimits limits;
+    private final DownstreamConnection connection;
+    private final CharArrayBuffer line = new CharArrayBuffer(128);
+    private BasicHttpRequest request;
+    private int emptyLines;
+    private int headerBytes;
+    private int headers;
+    private String contentLength;
+    private int contentLengths;
+    private String transferEncoding;
+    private int transferEncodings;
+
+    StrictRequestParser(ClientLimits limits, DownstreamConnection connection) {
+        this.limits = limits;
+        this.connection = connection;
+    }
+
+    @Override
+    public void reset() {
+        request = null;
+        emptyLines = 0;
+        headerBytes = 0;
+        headers = 0;
+        contentLength = null;
+        contentLengths = 0;
+        transferEncoding = null;
+        transferEncodings = 0;
+    }
+
+    @Override
+    public HttpRequest parse(SessionInputBuffer buffer, boolean endOfStream) throws IOException, HttpException {
+        for (;;) {
+            if (endOfStream) {
+                return null;                     // a head cut short by the client's close is no request
+            }
+            line.clear();
+            if (!buffer.readLine(line, false)) {
+                int pending = buffer.length();
+                if (pending > 0) {
+                    connection.headStarted();
+                }
+                if (request == null ? pending > limits.maxRequestLine() : headerBytes + pending > limits.maxHeaderBytes()) {
+                    throw tooLarge(request == null ? "request line longer than " + limits.maxRequestLine() + " bytes"
+                            : "header fields longer than " + limits.maxHeaderBytes() + " bytes");
+                }
+                return null;
+            }
+            connection.headStarted();
+            if (request == null) {
+                if (line.isEmpty()) {
+                    if (++emptyLines > MAX_EMPTY_LINES) {
+                        throw bad("more than " + MAX_EMPTY_LINES + " empty lines before the request line");
+                    }
+                    continue;
+                }
+                if (line.length() > limits.maxRequestLine()) {
+                    throw tooLarge("request line longer than " + limits.maxRequestLine() + " bytes");
+                }
+                request = requestLine(line.toString());
+                headerBytes = line.length() + 2;
+                continue;
+            }
+            if (line.isEmpty()) {
+                HttpRequest complete = framed(request);
+                connection.headEnded();
+                return complete;
+            }
+            headerBytes += line.length() + 2;
+            if (headerBytes > limits.maxHeaderBytes()) {
+                throw tooLarge("header fields longer than " + limits.maxHeaderBytes() + " bytes");
+            }
+            if (++headers > limits.maxHeaders()) {
+                throw tooLarge("more than " + limits.maxHeaders() + " header fields");
+            }
+            header(line);
+        }
+    }
+
+    private static BasicHttpRequest requestLine(String text) throws HttpException {
+        int first = text.indexOf(' ');
+        int second = first < 0 ? -1 : text.indexOf(' ', first + 1);
+        if (first <= 0 || second < 0 || second == first + 1 || text.indexOf(' ', second + 1) >= 0) {
+            throw bad("malformed request line");
+        }
+        String method = text.substring(0, first);
+        if (!HeaderRules.isToken(method)) {
+            throw bad("method is not a token");
+        }
+        String target = text.substring(first + 1, second);
+        for (int i = 0; i < target.length(); i++) {
+            char c = target.charAt(i);
+            if (c <= 0x20 || c >= 0x7f) {
+                throw bad("control, space or non-ASCII byte in the request target");
+            }
+        }
+        String version = text.substring(second + 1);
+        if (version.length() != 8 || !version.startsWith("HTTP/") || !isDigit(version.charAt(5))
+                || version.charAt(6) != '.' || !isDigit(version.charAt(7))) {
+            throw bad("malformed protocol version");
+        }
+        int major = version.charAt(5) - '0';
+        int minor = version.charAt(7) - '0';
+        if (major != 1 || minor > 1) {
+            logger.debug("Refused a request head with 505: version {}", version);
+            throw new UnsupportedHttpVersionException("505 HTTP Version Not Supported");
+        }
+        BasicHttpRequest head = new BasicHttpRequest(method, null, null, target);
+        head.setVersion(minor == 0 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1);
+        return head;
+    }
+
+    private void header(CharArrayBuffer text) throws HttpException {
+        char first = text.charAt(0);
+        if (first == ' ' || first == '\t') {
+            throw bad("a header line starts with whitespace (obs-fold)");
+        }
+        int colon = text.indexOf(':');
+        if (colon <= 0) {
+            throw bad("a header line without a name and colon");
+        }
+        for (int i = 0; i < colon; i++) {
+            if (!HeaderRules.isTokenChar(text.charAt(i))) {
+                throw bad("a header name that is not a token");
+            }
+        }
+        int start = colon + 1;
+        int end = text.length();
+        while (start < end && isBlank(text.charAt(start))) {
+            start++;
+        }
+        while (end > start && isBlank(text.charAt(end - 1))) {
+            end--;
+        }
+        for (int i = start; i < end; i++) {
+            char c = text.charAt(i);
+            if (c < 0x20 && c != '\t' || c == 0x7f) {
+                throw bad("a control byte in a header value");
+            }
+        }
+        String name = text.substring(0, colon);
+        String value = text.substring(start, end);
+        if (name.equalsIgnoreCase("Content-Length")) {
+            contentLengths++;
+            contentLength = value;
+        } else if (name.equalsIgnoreCase("Transfer-Encoding")) {
+            transferEncodings++;
+            transferEncoding = value;
+        }
+        request.addHeader(new BasicHeader(name, value));
+    }
+
+    /** Checks that the body's framing has exactly one reading. */
+    private HttpRequest framed(BasicHttpRequest head) throws HttpException {
+        if (contentLengths > 1) {
+            throw bad("more than one Content-Length");
+        }
+        if (contentLength != null) {
+            if (contentLength.isEmpty() || contentLength.length() > 18 || !contentLength.chars().allMatch(StrictRequestParser::isDigit)) {
+                throw bad("Content-Length is not a number of at most 18 digits");
+            }
+        }
+        if (transferEncodings > 1) {
+            throw bad("more than one Transfer-Encoding");
+        }
+        if (transferEncoding != null) {
+            if (contentLength != null) {
+                throw bad("both Content-Length and Transfer-Encoding");
+            }
+            if (head.getVersion().getMinor() == 0) {
+                throw bad("Transfer-Encoding in an HTTP/1.0 request");
+            }
+            if (!transferEncoding.equalsIgnoreCase("chunked")) {
+                if (HeaderRules.isToken(transferEncoding)) {
+                    logger.debug("Refused a request: transfer coding {} is not supported", transferEncoding);
+                    throw new NotImplementedException("501 Not Implemented");
+                }
+                throw bad("a Transfer-Encoding other than chunked");
+            }
+        }
+        return head;
+    }
+
+    private static boolean isBlank(char c) {
+        return c == ' ' || c == '\t';
+    }
+
+    private static boolean isDigit(int c) {
+        return c >= '0' && c <= '9';
+    }
+
+    private static ProtocolException bad(String reason) {
+        logger.debug("Refused a request head with 400: {}", reason);
+        return new ProtocolException("400 Bad Request");
+    }
+
+    private static RequestHeaderFieldsTooLargeException tooLarge(String reason) {
+        logger.debug("Refused a request head with 431: {}", reason);
+        return new RequestHeaderFieldsTooLargeException("431 Request Header Fields Too Large");
+    }
+}
