@@ -248,7 +248,7 @@ public final class Conformance {
         for (String value : new String[] {"chunked, chunked", "gzip, chunked", "chunked, gzip", "xchunked", ",chunked",
                 "identity", "\u000bchunked", "chunked;q=1"}) {
             cases.add(refused("SMUG-04", "Transfer-Encoding: \"" + value.replace("\u000b", "\\v") + "\"",
-                    post("Transfer-Encoding: " + value + "\r\n", "0\r\n\r\n"), 400, 501));
+                    post("Transfer-Encoding: " + value + "\r\n", "0\r\n\r\n"), 400, 422, 501));
         }
         cases.add(refused("SMUG-04", "two Transfer-Encoding: chunked lines", post(
                 "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n", "0\r\n\r\n"), 400, 501));

@@ -37,6 +37,14 @@ final class CommandLine {
             "  --timeout DURATION   how long each try waits for the response head (default 60s)",
             "  --deadline DURATION  the most time for a response head over all tries (default none)",
             "  --max-connections N  connections per upstream; more requests wait, up to 1024, then 503",
+            "  --max-body SIZE      largest request body, such as 10m or 512k (default: no limit); 413 beyond",
+            "  --max-request-line SIZE, --max-header-bytes SIZE, --max-headers N",
+            "                       request head limits (default 8k, 64k, 100); 431 beyond",
+            "  --head-timeout DURATION   time allowed for a whole request head (default 10s; slowloris)",
+            "  --body-timeout DURATION   longest silence inside a request body (default 30s); 408 beyond",
+            "  --max-client-connections N  client connections at once (default 10000)",
+            "  --max-pipelined N    requests a connection may pipeline (default 16)",
+            "  --encoded-slashes reject|keep  %2F and %5C in paths: 400 (default) or kept encoded",
             "  --drain DURATION     how long to let requests in flight finish on shutdown (default 10s)",
             "  -h, --help           print this help",
             "",
@@ -59,6 +67,15 @@ final class CommandLine {
     Duration timeout;
     Duration deadline;
     Integer maxConnections;
+    Long maxBody;
+    Integer maxRequestLine;
+    Integer maxHeaderBytes;
+    Integer maxHeaders;
+    Duration headTimeout;
+    Duration bodyTimeout;
+    Integer maxClientConnections;
+    Integer maxPipelined;
+    Boolean rejectEncodedSlashes;
 
     /** The strategies --strategy accepts. */
     static final List<String> STRATEGIES = List.of("round-robin", "weighted-round-robin", "random",
@@ -150,6 +167,45 @@ final class CommandLine {
                         value = value != null ? value : next(args, ++i, name);
                         options.maxConnections = number(name, value, 1, 1_000_000);
                         break;
+                    case "--max-body":
+                        value = value != null ? value : next(args, ++i, name);
+                        options.maxBody = size(name, value, Long.MAX_VALUE);
+                        break;
+                    case "--max-request-line":
+                        value = value != null ? value : next(args, ++i, name);
+                        options.maxRequestLine = (int) size(name, value, 1 << 20);
+                        break;
+                    case "--max-header-bytes":
+                        value = value != null ? value : next(args, ++i, name);
+                        options.maxHeaderBytes = (int) size(name, value, 1 << 24);
+                        break;
+                    case "--max-headers":
+                        value = value != null ? value : next(args, ++i, name);
+                        options.maxHeaders = number(name, value, 1, 10_000);
+                        break;
+                    case "--head-timeout":
+                        value = value != null ? value : next(args, ++i, name);
+                        options.headTimeout = Durations.parse(name, value);
+                        break;
+                    case "--body-timeout":
+                        value = value != null ? value : next(args, ++i, name);
+                        options.bodyTimeout = Durations.parse(name, value);
+                        break;
+                    case "--max-client-connections":
+                        value = value != null ? value : next(args, ++i, name);
+                        options.maxClientConnections = number(name, value, 1, 10_000_000);
+                        break;
+                    case "--max-pipelined":
+                        value = value != null ? value : next(args, ++i, name);
+                        options.maxPipelined = number(name, value, 1, 10_000);
+                        break;
+                    case "--encoded-slashes":
+                        value = value != null ? value : next(args, ++i, name);
+                        if (!value.equals("reject") && !value.equals("keep")) {
+                            throw new UsageException("--encoded-slashes: \"" + value + "\" (expected: reject or keep)");
+                        }
+                        options.rejectEncodedSlashes = value.equals("reject");
+                        break;
                     case "--drain":
                         value = value != null ? value : next(args, ++i, name);
                         options.drain = Durations.parse(name, value);
@@ -222,6 +278,21 @@ final class CommandLine {
                     break;
             }
         }
+    }
+
+    /** Parses a byte size: digits with an optional k or m (KiB, MiB). */
+    private static long size(String option, String text, long max) throws UsageException {
+        String lower = text.toLowerCase(java.util.Locale.ROOT);
+        long unit = lower.endsWith("k") ? 1024 : lower.endsWith("m") ? 1024 * 1024 : 1;
+        String digits = unit == 1 ? lower : lower.substring(0, lower.length() - 1);
+        long value = -1;
+        if (!digits.isEmpty() && digits.length() < 13 && digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            value = Long.parseLong(digits) * unit;
+        }
+        if (value < 1 || value > max) {
+            throw new UsageException(option + ": \"" + text + "\" (expected: a size such as 512k or 10m)");
+        }
+        return value;
     }
 
     private static int number(String option, String text, int min, int max) throws UsageException {

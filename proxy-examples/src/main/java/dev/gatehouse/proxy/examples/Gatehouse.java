@@ -76,6 +76,7 @@ public final class Gatehouse {
         if (options.maxConnections != null) {
             builder.maxConnectionsPerUpstream(options.maxConnections);
         }
+        limits(builder, options);
         RetryPolicy retryPolicy = options.retryPolicy();
         if (retryPolicy != null) {
             builder.retryPolicy(retryPolicy);
@@ -87,6 +88,36 @@ public final class Gatehouse {
         out.println("Gatehouse listening on http://" + authority(proxy.address()));
         out.flush();
         return proxy;
+    }
+
+    private static void limits(ReverseProxyBuilder builder, CommandLine options) {
+        if (options.maxBody != null) {
+            builder.maxRequestBody(options.maxBody);
+        }
+        if (options.maxRequestLine != null) {
+            builder.maxRequestLine(options.maxRequestLine);
+        }
+        if (options.maxHeaderBytes != null) {
+            builder.maxHeaderBytes(options.maxHeaderBytes);
+        }
+        if (options.maxHeaders != null) {
+            builder.maxHeaders(options.maxHeaders);
+        }
+        if (options.headTimeout != null) {
+            builder.requestHeadTimeout(options.headTimeout);
+        }
+        if (options.bodyTimeout != null) {
+            builder.requestBodyIdleTimeout(options.bodyTimeout);
+        }
+        if (options.maxClientConnections != null) {
+            builder.maxClientConnections(options.maxClientConnections);
+        }
+        if (options.maxPipelined != null) {
+            builder.maxPipelinedRequests(options.maxPipelined);
+        }
+        if (options.rejectEncodedSlashes != null) {
+            builder.rejectEncodedSlashes(options.rejectEncodedSlashes);
+        }
     }
 
     private static LoadBalancingStrategy strategy(CommandLine options) {

@@ -179,6 +179,24 @@ class GatehouseCliIT {
     }
 
     @Test
+    void appliesTheClientLimitsItIsGiven() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (AutoCloseable proxy = launch(out, "--listen", "127.0.0.1:0", "--max-body", "1k", "--max-headers", "4",
+                "--encoded-slashes", "keep", "--head-timeout", "5s", "--body-timeout", "5s", "--max-client-connections",
+                "100", "--max-pipelined", "8", "--max-request-line", "4k", "--max-header-bytes", "16k",
+                "--to", "http://127.0.0.1:" + one.port())) {
+            InetSocketAddress address = ready(out.toString(StandardCharsets.UTF_8));
+            try (RawHttp client = RawHttp.connect(address)) {
+                client.send("POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2000\r\n\r\n");
+                assertThat(client.read().status).isEqualTo(413);
+            }
+            assertThat(get(address, "/whoami", "A: 1\r\nB: 2\r\nC: 3\r\nD: 4").status).isEqualTo(431);
+            assertThat(get(address, "/a%2Fb").status).isEqualTo(200);
+            assertThat(one.lastRequest().target).isEqualTo("/a%2Fb");
+        }
+    }
+
+    @Test
     void printsHelpAndRefusesWhatItCannotRun() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         assertThat(Gatehouse.launch(new String[] {"--help"}, new PrintStream(out, true, StandardCharsets.UTF_8))).isNull();
@@ -215,6 +233,10 @@ class GatehouseCliIT {
                 .hasMessageContaining("--retry-on: \"404\"");
         assertThatThrownBy(() -> Gatehouse.launch(new String[] {"--to", "http://x:1", "--max-connections", "0"}, System.out))
                 .hasMessageContaining("--max-connections");
+        assertThatThrownBy(() -> Gatehouse.launch(new String[] {"--to", "http://x:1", "--max-body", "lots"}, System.out))
+                .hasMessage("--max-body: \"lots\" (expected: a size such as 512k or 10m)");
+        assertThatThrownBy(() -> Gatehouse.launch(new String[] {"--to", "http://x:1", "--encoded-slashes", "decode"}, System.out))
+                .hasMessageContaining("expected: reject or keep");
     }
 
     @Test

@@ -63,6 +63,8 @@ final class UpstreamAttempt implements AsyncClientExchangeHandler, LeaseCallback
     boolean outcomeRecorded;
     /** Set once the exchange has dealt with this attempt's failure; it takes no more body. */
     boolean failed;
+    /** Set when the response's framing was in doubt (both a length and chunked): the connection is not reused. */
+    boolean noReuse;
     /** How much of a kept (replayable) request body this attempt has sent. */
     long bodySent;
 
@@ -178,7 +180,7 @@ final class UpstreamAttempt implements AsyncClientExchangeHandler, LeaseCallback
             return;
         }
         released = true;
-        pool.release(connection, !requestAborted && !bodyFailed);
+        pool.release(connection, !requestAborted && !bodyFailed && !noReuse);
         end();
     }
 
