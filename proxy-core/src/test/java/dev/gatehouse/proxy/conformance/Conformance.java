@@ -312,6 +312,11 @@ public final class Conformance {
                 "without the expectation", r -> r.bodyText().equals("hello") && r.headers("Expect").isEmpty(), 417));
         cases.add(either("SMUG-17", "HTTP/1.0 with chunked", "POST /p HTTP/1.0\r\nHost: example.com\r\nTransfer-Encoding: chunked\r\n\r\n"
                 + "5\r\nhello\r\n0\r\n\r\n", "decoded", r -> cleanFraming(r) && r.bodyText().equals("hello"), 400));
+        cases.add(forwarded("SMUG-18", "a valid request pipelined with an invalid one", get("/first", "")
+                + "G<E>T /second HTTP/1.1\r\nHost: example.com\r\n\r\n" + get("/third", ""), "only the first",
+                r -> r.requestLine().startsWith("GET /first ")));
+        cases.add(forwarded("SMUG-18", "a request after Connection: close", get("/first", "Connection: close\r\n")
+                + get("/second", ""), "only the first", r -> r.requestLine().startsWith("GET /first ")));
         cases.add(forwarded("SMUG-19", "Upgrade: h2c", get("/up", "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
                 + "HTTP2-Settings: AAMAAABkAAQAAP__\r\n"), "as plain HTTP/1.1",
                 r -> r.headers("Upgrade").isEmpty() && r.headers("HTTP2-Settings").isEmpty()));

@@ -201,6 +201,16 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
             abortClient();
             return;
         }
+        if (connection.lastRequestSeen()) {
+            // RFC 9112 9.6: a request pipelined after one that closes the connection is not processed. HttpCore
+            // still waits for an answer to it before it closes, so it gets a 400 and never reaches an upstream.
+            logger.debug("{} rejected with 400: it follows a request that asked to close the connection", id());
+            respondLocally(400);
+            return;
+        }
+        if (!clientWantsKeepAlive(isHttp10(request))) {
+            connection.lastRequest();
+        }
         try {
             start();
         } catch (RuntimeException | Error e) {
@@ -371,7 +381,7 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
                 if (!fixedBody.hasRemaining()) {
                     responseEnded = true;
                     channel.endStream();
-                    lingerIfDiscarding();
+                    responseSent();
                 }
             } else if (streaming && attempt != null) {
                 pumpResponse(attempt);
@@ -845,7 +855,7 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
             if (entity == null) {
                 lock.lock();
                 try {
-                    lingerIfDiscarding();
+                    responseSent();
                 } finally {
                     unlock();
                 }
@@ -1452,7 +1462,7 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
             if (current.responsePipe.isEmpty() && current.responseComplete) {
                 responseEnded = true;
                 clientChannel.endStream(current.responseTrailers);
-                lingerIfDiscarding();
+                responseSent();
             }
         } catch (IOException e) {
             clientWriteFailed(e);
@@ -1535,7 +1545,7 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
     }
 
     /** Once the response is out, a client that does not finish the body it will not be asked for is let go. */
-    private void lingerIfDiscarding() {
+    private void responseSent() {
         if (requestDiscarding && !requestEnded) {
             connection.linger(LINGER);
         }

@@ -28,6 +28,7 @@ public final class DownstreamConnection {
     private volatile ClientAbortListener newest;
     /** When the request head being read began, in nanoseconds; 0 between heads. */
     private volatile long headStartedAt;
+    private volatile boolean lastRequest;
 
     DownstreamConnection(ProxyServer server, ProtocolIOSession session, String scheme, int worker) {
         this.server = server;
@@ -77,6 +78,16 @@ public final class DownstreamConnection {
             session.setSocketTimeout(server.activeTimeout());
         }
         return now;
+    }
+
+    /** Marks that a request asked to close the connection: later pipelined requests are not processed. */
+    public void lastRequest() {
+        lastRequest = true;
+    }
+
+    /** Returns true once a request on this connection asked to close it. */
+    public boolean lastRequestSeen() {
+        return lastRequest;
     }
 
     /** The first bytes of a request head arrived (called for every read until the head is complete). */
