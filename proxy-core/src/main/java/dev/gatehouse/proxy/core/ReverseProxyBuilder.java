@@ -39,6 +39,7 @@ public final class ReverseProxyBuilder {
     private final List<Route> routes = new ArrayList<>();
     private final List<Filter> filters = new ArrayList<>();
     private final List<String> trustedProxies = new ArrayList<>();
+    private final List<String> removedRequestHeaders = new ArrayList<>();
     private Duration connectTimeout;
     private Duration responseTimeout;
     private Duration idleTimeout;
@@ -338,6 +339,21 @@ public final class ReverseProxyBuilder {
         return this;
     }
 
+    /**
+     * Removes these request fields at the edge, whoever sends them: fields a backend trusts because only the
+     * platform sets them ({@code X-Original-URL}, {@code X-Rewrite-URL}, identity or control fields). Adds to
+     * the list; none by default.
+     */
+    public ReverseProxyBuilder removeRequestHeaders(String... names) {
+        for (String name : names) {
+            if (name == null || !dev.gatehouse.proxy.core.internal.headers.HeaderRules.isToken(name)) {
+                throw new IllegalArgumentException("removeRequestHeaders: \"" + name + "\" (expected: a header name)");
+            }
+            removedRequestHeaders.add(name);
+        }
+        return this;
+    }
+
     /** Sets the longest request line, in bytes (8 KiB by default); a longer one gets 431 and a close. */
     public ReverseProxyBuilder maxRequestLine(int bytes) {
         maxRequestLine = set("maxRequestLine", maxRequestLine, atLeast("maxRequestLine", bytes, 64));
@@ -480,7 +496,8 @@ public final class ReverseProxyBuilder {
                         maxPipelined != null ? maxPipelined : ClientLimits.DEFAULTS.maxPipelined()),
                 new PathPolicy(
                         rejectEncodedSlashes != null ? rejectEncodedSlashes : PathPolicy.DEFAULTS.rejectEncodedSlashes(),
-                        mergeSlashes != null ? mergeSlashes : PathPolicy.DEFAULTS.mergeSlashes()));
+                        mergeSlashes != null ? mergeSlashes : PathPolicy.DEFAULTS.mergeSlashes()),
+                removedRequestHeaders);
         return new ReverseProxy(new ProxyServer(config));
     }
 

@@ -28,6 +28,40 @@ class IntermediaryIT {
                     exchange.clientAddress().getHostAddress()));
 
     @Test
+    void removesTheConfiguredDenyListAndUnderscoredNames() throws Exception {
+        try (ReverseProxy proxy = TestProxies.start(TestProxies.builder().removeRequestHeaders("X-Original-URL", "x-user")
+                .route(Route.builder("all").upstreams(upstream.upstream()).build()));
+             RawHttp client = RawHttp.connect(proxy.address())) {
+            client.send("GET /headers HTTP/1.1\r\nHost: example.com\r\nX-Original-URL: /admin\r\nX-User: root\r\n"
+                    + "X_Forwarded_For: 1.2.3.4\r\nX-Kept: 1\r\n\r\n");
+            assertThat(client.read().status).isEqualTo(200);
+        }
+        TestUpstream.Recorded received = upstream.lastRequest();
+        assertThat(received.header("X-Original-URL")).isNull();
+        assertThat(received.header("X-User")).isNull();
+        assertThat(received.header("X_Forwarded_For")).isNull();
+        assertThat(received.header("X-Kept")).isEqualTo("1");
+    }
+
+    @Test
+    void answersOptionsWithMaxForwardsZeroItselfAndDecrementsOthers() throws Exception {
+        try (ReverseProxy proxy = TestProxies.startRoundRobin(upstream.upstream())) {
+            try (RawHttp client = RawHttp.connect(proxy.address())) {
+                client.send("OPTIONS /x HTTP/1.1\r\nHost: example.com\r\nMax-Forwards: 0\r\n\r\n");
+                RawHttp.Response response = client.read();
+                assertThat(response.status).isEqualTo(200);
+                assertThat(response.header("Allow")).contains("GET");
+            }
+            assertThat(upstream.requests()).isEmpty();
+            try (RawHttp client = RawHttp.connect(proxy.address())) {
+                client.send("OPTIONS /x HTTP/1.1\r\nHost: example.com\r\nMax-Forwards: 3\r\n\r\n");
+                assertThat(client.read().status).isEqualTo(200);
+            }
+            assertThat(upstream.lastRequest().header("Max-Forwards")).isEqualTo("2");
+        }
+    }
+
+    @Test
     void removesHopByHopAndConnectionNamedRequestHeaders() throws Exception {
         try (ReverseProxy proxy = TestProxies.startRoundRobin(upstream.upstream());
              RawHttp client = RawHttp.connect(proxy.address())) {

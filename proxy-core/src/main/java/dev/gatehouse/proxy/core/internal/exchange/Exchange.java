@@ -227,6 +227,11 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
             respondLocally(head.rejectStatus());
             return;
         }
+        if (head.method().equals("OPTIONS") && "0".equals(headerValue("Max-Forwards"))) {
+            // RFC 9110 7.6.2: the last recipient answers itself.
+            commit(ProxyResponse.of(200, Headers.of("Allow", "GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH"), Body.empty()));
+            return;
+        }
         if (requestEntity != null && requestEntity.getContentLength() > server.clientLimits().maxBody()) {
             logger.debug("{} rejected with 413: a body of {} bytes, over the limit of {}", id(),
                     requestEntity.getContentLength(), server.clientLimits().maxBody());
@@ -688,6 +693,9 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
             String name = headers.name(i);
             String value = headers.value(i);
             if (!HeaderRules.isReservedOnForwarding(name, value)) {
+                if (name.length() == 12 && name.equalsIgnoreCase("Max-Forwards") && request.method().equals("OPTIONS")) {
+                    value = decremented(value);
+                }
                 upstreamHead.addHeader(name, value);
             }
         }
@@ -695,6 +703,15 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
             upstreamHead.addHeader("Expect", "100-continue");
         }
         return upstreamHead;
+    }
+
+    /** Returns a {@code Max-Forwards} value one lower (RFC 9110 7.6.2); an invalid one is passed as it is. */
+    private static String decremented(String value) {
+        String trimmed = value.trim();
+        if (trimmed.isEmpty() || trimmed.length() > 9 || !trimmed.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return value;
+        }
+        return Integer.toString(Math.max(0, Integer.parseInt(trimmed) - 1));
     }
 
     private void chainCompleted(ProxyResponse response, Throwable failure) {
@@ -869,6 +886,11 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
                 unlock();
             }
         }
+    }
+
+    private String headerValue(String name) {
+        Header header = clientHead.getFirstHeader(name);
+        return header == null ? null : header.getValue().trim();
     }
 
     private boolean clientWantsKeepAlive(boolean http10) {

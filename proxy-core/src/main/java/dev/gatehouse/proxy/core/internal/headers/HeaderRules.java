@@ -43,6 +43,7 @@ public final class HeaderRules {
 
     private final TrustedProxies trusted;
     private final String viaName;
+    private final java.util.Set<String> removed;
 
     /**
      * Creates the rules.
@@ -51,8 +52,23 @@ public final class HeaderRules {
      * @param viaName the pseudonym this proxy writes into {@code Via}
      */
     public HeaderRules(TrustedProxies trusted, String viaName) {
+        this(trusted, viaName, List.of());
+    }
+
+    /**
+     * Creates the rules with a deny-list.
+     *
+     * @param removed names of request fields removed at the edge, whoever sends them (such as
+     *     {@code X-Original-URL} or internal identity fields a backend trusts)
+     */
+    public HeaderRules(TrustedProxies trusted, String viaName, List<String> removed) {
         this.trusted = trusted;
         this.viaName = viaName;
+        java.util.Set<String> lower = new java.util.HashSet<>();
+        for (String name : removed) {
+            lower.add(name.toLowerCase(Locale.ROOT));
+        }
+        this.removed = java.util.Set.copyOf(lower);
     }
 
     /** Returns the peers whose forwarding headers are believed. */
@@ -88,7 +104,8 @@ public final class HeaderRules {
                 case KEEP:
                     // A name with '_' is dropped, as nginx does: CGI-style backends read X_A as X-A, so
                     // Content_Length could frame a body the proxy never judged.
-                    if ((nominated == null || !contains(nominated, name)) && name.indexOf('_') < 0) {
+                    if ((nominated == null || !contains(nominated, name)) && name.indexOf('_') < 0
+                            && (removed.isEmpty() || !removed.contains(name.toLowerCase(Locale.ROOT)))) {
                         out.add(name, value);
                     }
                     break;

@@ -32,6 +32,7 @@ import java.util.List;
  * @param retryPolicy the retry policy of routes that set none
  * @param clientLimits what clients may send and how long they may take
  * @param pathPolicy how request paths are normalised
+ * @param removedRequestHeaders names of request fields removed at the edge
  */
 public record ProxyConfig(
         String name,
@@ -56,7 +57,8 @@ public record ProxyConfig(
         dev.gatehouse.proxy.core.internal.balancer.Balancing balancing,
         dev.gatehouse.proxy.RetryPolicy retryPolicy,
         ClientLimits clientLimits,
-        PathPolicy pathPolicy) {
+        PathPolicy pathPolicy,
+        List<String> removedRequestHeaders) {
 
     /** Copies the lists. */
     public ProxyConfig {
@@ -64,5 +66,6 @@ public record ProxyConfig(
         routes = List.copyOf(routes);
         filters = List.copyOf(filters);
         trustedProxies = List.copyOf(trustedProxies);
+        removedRequestHeaders = List.copyOf(removedRequestHeaders);
     }
 }

@@ -96,7 +96,8 @@ public final class ProxyServer {
         // While exchanges are in flight the client socket may stay silent as long as an upstream may:
         // the upstream timeouts fire first and the client gets a 504 instead of a closed connection.
         this.activeTimeout = Timeout.of(longest.plusSeconds(5));
-        this.headerRules = new HeaderRules(TrustedProxies.parse(config.trustedProxies()), config.viaName());
+        this.headerRules = new HeaderRules(TrustedProxies.parse(config.trustedProxies()), config.viaName(),
+                config.removedRequestHeaders());
         // The strict request parser enforces the client limits with the right statuses (431); HttpCore's own
         // checks sit above them, where they would only close the connection without a word.
         ClientLimits limits = config.clientLimits();
