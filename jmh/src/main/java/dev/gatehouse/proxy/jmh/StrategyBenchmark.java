@@ -12,13 +12,8 @@ import dev.gatehouse.proxy.core.internal.balancer.CoarseClock;
 import dev.gatehouse.proxy.core.internal.balancer.UpstreamGroup;
 import dev.gatehouse.proxy.core.internal.client.UpstreamState;
 import dev.gatehouse.proxy.core.internal.reactor.IoReactor;
-import dev.gatehouse.proxy.filter.AttributeKey;
-import dev.gatehouse.proxy.filter.ProxyExchange;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.apache.hc.core5.reactor.IOReactorConfig;
@@ -68,18 +63,18 @@ public class StrategyBenchmark {
     /** Per-thread rotating exchanges, so hashed keys and cookies vary. */
     @State(Scope.Thread)
     public static class Requests {
-        final ProxyExchange[] exchanges = new ProxyExchange[1024];
+        final StubExchange[] exchanges = new StubExchange[1024];
         int next;
 
         @Setup
         public void setUp() {
             for (int i = 0; i < exchanges.length; i++) {
-                exchanges[i] = new Exchange(ProxyRequest.builder().method("GET").path("/api/items/" + i)
+                exchanges[i] = new StubExchange(ProxyRequest.builder().method("GET").path("/api/items/" + i)
                         .authority("example.com").headers(Headers.of("X-User-Id", "user-" + i)).build());
             }
         }
 
-        ProxyExchange next() {
+        StubExchange next() {
             return exchanges[next++ & (exchanges.length - 1)];
         }
     }
@@ -132,54 +127,5 @@ public class StrategyBenchmark {
     public Object pick(Requests requests) {
         UpstreamGroup.Snapshot snapshot = group.snapshot();
         return snapshot.member(snapshot.selector().select(requests.next()));
-    }
-
-    /** A minimal exchange: the request and the client address, nothing more. */
-    static final class Exchange implements ProxyExchange {
-        private final ProxyRequest request;
-
-        Exchange(ProxyRequest request) {
-            this.request = request;
-        }
-
-        @Override
-        public String id() {
-            return "0-1";
-        }
-
-        @Override
-        public ProxyRequest request() {
-            return request;
-        }
-
-        @Override
-        public Route route() {
-            return null;
-        }
-
-        @Override
-        public Map<String, String> pathParameters() {
-            return Map.of();
-        }
-
-        @Override
-        public InetSocketAddress remoteAddress() {
-            return new InetSocketAddress(InetAddress.getLoopbackAddress(), 1);
-        }
-
-        @Override
-        public InetAddress clientAddress() {
-            return InetAddress.getLoopbackAddress();
-        }
-
-        @Override
-        public <T> T attribute(AttributeKey<T> key) {
-            return null;
-        }
-
-        @Override
-        public <T> T putAttribute(AttributeKey<T> key, T value) {
-            return null;
-        }
     }
 }

@@ -44,6 +44,21 @@ public final class HeaderRules {
     private final TrustedProxies trusted;
     private final String viaName;
     private final java.util.Set<String> removed;
+    private final String via11;
+    private final String via10;
+    /**
+     * The text derived from the last peer and host this I/O thread forwarded for: consecutive requests on a
+     * keep-alive connection share them, so each is formatted once per connection rather than per request.
+     */
+    private final ThreadLocal<Memo> memo = ThreadLocal.withInitial(Memo::new);
+
+    private static final class Memo {
+        InetAddress peer;
+        String peerText;
+        String host;
+        String scheme;
+        String element;
+    }
 
     /**
      * Creates the rules.
@@ -69,6 +84,8 @@ public final class HeaderRules {
             lower.add(name.toLowerCase(Locale.ROOT));
         }
         this.removed = java.util.Set.copyOf(lower);
+        this.via11 = "1.1 " + viaName;
+        this.via10 = "1.0 " + viaName;
     }
 
     /** Returns the peers whose forwarding headers are believed. */
@@ -144,13 +161,24 @@ public final class HeaderRules {
         if (trailers) {
             out.add("TE", "trailers");
         }
-        String peerText = IpLiterals.format(peer);
+        Memo last = memo.get();
+        if (!peer.equals(last.peer)) {
+            last.peer = peer;
+            last.peerText = IpLiterals.format(peer);
+            last.host = null;
+        }
+        if (!host.equals(last.host) || !scheme.equals(last.scheme)) {
+            last.host = host;
+            last.scheme = scheme;
+            last.element = forwardedElement(peer, host, scheme);
+        }
+        String peerText = last.peerText;
         out.add("X-Forwarded-For", priorXff == null ? peerText : priorXff.append(", ").append(peerText).toString());
         out.add("X-Forwarded-Proto", priorProto != null && !priorProto.isEmpty() ? priorProto : scheme);
         out.add("X-Forwarded-Host", priorHost != null && !priorHost.isEmpty() ? priorHost : host);
-        String element = forwardedElement(peer, host, scheme);
+        String element = last.element;
         out.add("Forwarded", priorForwarded == null ? element : priorForwarded.append(", ").append(element).toString());
-        out.add("Via", version + " " + viaName);
+        out.add("Via", version.equals("1.0") ? via10 : version.equals("1.1") ? via11 : version + " " + viaName);
         return out.build();
     }
 
