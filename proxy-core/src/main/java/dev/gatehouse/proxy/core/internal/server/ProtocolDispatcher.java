@@ -10,9 +10,7 @@ import org.apache.hc.core5.http.config.Http1Config;
 import org.apache.hc.core5.http.impl.DefaultConnectionReuseStrategy;
 import org.apache.hc.core5.http.impl.nio.ClientHttp1IOEventHandler;
 import org.apache.hc.core5.http.impl.nio.ClientHttp1StreamDuplexer;
-import org.apache.hc.core5.http.impl.nio.DefaultHttpRequestWriterFactory;
 import org.apache.hc.core5.http.impl.nio.DefaultHttpResponseParserFactory;
-import org.apache.hc.core5.http.impl.nio.DefaultHttpResponseWriterFactory;
 import org.apache.hc.core5.http.impl.nio.ServerHttp1IOEventHandler;
 import org.apache.hc.core5.http.impl.nio.ServerHttp1StreamDuplexer;
 import org.apache.hc.core5.http.protocol.HttpContext;
@@ -46,17 +44,13 @@ final class ProtocolDispatcher implements IOEventHandlerFactory {
     private final ProxyServer server;
     private final Http1Config serverConfig;
     private final Http1Config clientConfig;
-    private final DefaultHttpResponseWriterFactory responseWriters;
     private final DefaultHttpResponseParserFactory responseParsers;
-    private final DefaultHttpRequestWriterFactory requestWriters;
 
     ProtocolDispatcher(ProxyServer server, Http1Config serverConfig, Http1Config clientConfig) {
         this.server = server;
         this.serverConfig = serverConfig;
         this.clientConfig = clientConfig;
-        this.responseWriters = new DefaultHttpResponseWriterFactory(serverConfig);
         this.responseParsers = new DefaultHttpResponseParserFactory(clientConfig);
-        this.requestWriters = new DefaultHttpRequestWriterFactory(clientConfig);
     }
 
     @Override
@@ -65,7 +59,7 @@ final class ProtocolDispatcher implements IOEventHandlerFactory {
             ClientEndpoint upstream = (ClientEndpoint) attachment;
             ClientHttp1StreamDuplexer duplexer = new ProxyClientDuplexer(session, UpstreamFraming.INSTANCE,
                     clientConfig, DefaultConnectionReuseStrategy.INSTANCE, responseParsers.create(),
-                    requestWriters.create());
+                    new HeadWriter<>());
             return new ClosingHandler(new ClientHttp1IOEventHandler(duplexer), upstream::disconnected);
         }
         Listener listener = attachment instanceof Listener ? (Listener) attachment : Listener.HTTP;
@@ -75,7 +69,7 @@ final class ProtocolDispatcher implements IOEventHandlerFactory {
         ServerHttp1StreamDuplexer duplexer = new ProxyServerDuplexer(session, NOTHING,
                 (request, context) -> new Exchange(connection), listener.scheme(), serverConfig,
                 DefaultConnectionReuseStrategy.INSTANCE, new StrictRequestParser(server.clientLimits(), connection),
-                responseWriters.create(),
+                new HeadWriter<>(),
                 ProtocolDispatcher::exchangeFailedWithoutHandler, server.clientLimits());
         server.connectionOpened(connection);
         return new ClosingHandler(new ServerHttp1IOEventHandler(duplexer), () -> server.connectionClosed(connection),
