@@ -38,8 +38,16 @@ public final class UpstreamConnection implements ClientEndpoint {
         this.pool = pool;
     }
 
-    void attach(IOSession session) {
+    @Override
+    public void sessionCreated(IOSession session) {
         this.session = session;
+    }
+
+    /** Keeps the session of {@link #sessionCreated} if there was one: exchanges started on it skip a selector round. */
+    void attach(IOSession session) {
+        if (this.session == null) {
+            this.session = session;
+        }
     }
 
     /** Returns the pool that owns this connection. */

@@ -1,5 +1,6 @@
 package dev.gatehouse.proxy.core.internal.server;
 
+import dev.gatehouse.proxy.core.internal.reactor.WorkerThread;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
@@ -19,6 +20,9 @@ import org.slf4j.LoggerFactory;
  * for client connections, an action when reading shows the peer has closed its side. The actions must not
  * throw; if they do, the exception is logged and swallowed, because anything that escapes an I/O callback
  * stops the whole I/O thread.
+ *
+ * <p>Every callback is marked on the I/O thread ({@link WorkerThread#callbackStarted}), so the writes it wishes
+ * for on any session of the thread run as soon as it returns ({@code DeferredWriteSession}).
  */
 final class ClosingHandler implements HttpConnectionEventHandler {
 
@@ -44,43 +48,69 @@ final class ClosingHandler implements HttpConnectionEventHandler {
 
     @Override
     public void connected(IOSession session) throws IOException {
-        delegate.connected(session);
+        WorkerThread worker = WorkerThread.callbackStarted();
+        try {
+            delegate.connected(session);
+        } finally {
+            ended(worker);
+        }
     }
 
     @Override
     public void inputReady(IOSession session, ByteBuffer src) throws IOException {
-        if (onInputClosed == null) {
-            delegate.inputReady(session, src);
-            return;
-        }
-        boolean wasOpen = delegate.isOpen();
-        delegate.inputReady(session, src);
-        if (wasOpen && !delegate.isOpen()) {
-            try {
-                onInputClosed.run();
-            } catch (RuntimeException e) {
-                logger.error("Broken invariant: the input-closed action of {} threw", session, e);
+        WorkerThread worker = WorkerThread.callbackStarted();
+        try {
+            if (onInputClosed == null) {
+                delegate.inputReady(session, src);
+                return;
             }
+            boolean wasOpen = delegate.isOpen();
+            delegate.inputReady(session, src);
+            if (wasOpen && !delegate.isOpen()) {
+                try {
+                    onInputClosed.run();
+                } catch (RuntimeException e) {
+                    logger.error("Broken invariant: the input-closed action of {} threw", session, e);
+                }
+            }
+        } finally {
+            ended(worker);
         }
     }
 
     @Override
     public void outputReady(IOSession session) throws IOException {
-        delegate.outputReady(session);
+        WorkerThread worker = WorkerThread.callbackStarted();
+        try {
+            delegate.outputReady(session);
+        } finally {
+            ended(worker);
+        }
     }
 
     @Override
     public void timeout(IOSession session, Timeout timeout) throws IOException {
-        delegate.timeout(session, timeout);
+        WorkerThread worker = WorkerThread.callbackStarted();
+        try {
+            delegate.timeout(session, timeout);
+        } finally {
+            ended(worker);
+        }
     }
 
     @Override
     public void exception(IOSession session, Exception cause) {
-        delegate.exception(session, cause);
+        WorkerThread worker = WorkerThread.callbackStarted();
+        try {
+            delegate.exception(session, cause);
+        } finally {
+            ended(worker);
+        }
     }
 
     @Override
     public void disconnected(IOSession session) {
+        WorkerThread worker = WorkerThread.callbackStarted();
         try {
             delegate.disconnected(session);
         } finally {
@@ -88,7 +118,15 @@ final class ClosingHandler implements HttpConnectionEventHandler {
                 onClosed.run();
             } catch (RuntimeException e) {
                 logger.error("Broken invariant: the close action of {} threw", session, e);
+            } finally {
+                ended(worker);
             }
+        }
+    }
+
+    private static void ended(WorkerThread worker) {
+        if (worker != null) {
+            worker.callbackEnded();
         }
     }
 

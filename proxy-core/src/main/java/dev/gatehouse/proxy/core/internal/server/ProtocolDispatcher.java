@@ -3,6 +3,7 @@ package dev.gatehouse.proxy.core.internal.server;
 import dev.gatehouse.proxy.core.internal.client.ClientEndpoint;
 import dev.gatehouse.proxy.core.internal.client.UpstreamFraming;
 import dev.gatehouse.proxy.core.internal.exchange.Exchange;
+import dev.gatehouse.proxy.core.internal.reactor.DeferredWriteSession;
 import org.apache.hc.core5.http.EntityDetails;
 import org.apache.hc.core5.http.HttpRequest;
 import org.apache.hc.core5.http.HttpResponse;
@@ -55,9 +56,13 @@ final class ProtocolDispatcher implements IOEventHandlerFactory {
 
     @Override
     public IOEventHandler createHandler(ProtocolIOSession session, Object attachment) {
+        // The duplexers write through the wrapper, so what they write from another session's callback on
+        // this thread goes out when that callback returns, not a selector round later.
+        DeferredWriteSession deferring = DeferredWriteSession.wrap(session);
         if (attachment instanceof ClientEndpoint) {
             ClientEndpoint upstream = (ClientEndpoint) attachment;
-            ClientHttp1StreamDuplexer duplexer = new ProxyClientDuplexer(session, UpstreamFraming.INSTANCE,
+            upstream.sessionCreated(deferring);
+            ClientHttp1StreamDuplexer duplexer = new ProxyClientDuplexer(deferring, UpstreamFraming.INSTANCE,
                     clientConfig, DefaultConnectionReuseStrategy.INSTANCE, responseParsers.create(),
                     new HeadWriter<>());
             return new ClosingHandler(new ClientHttp1IOEventHandler(duplexer), upstream::disconnected);
@@ -66,7 +71,7 @@ final class ProtocolDispatcher implements IOEventHandlerFactory {
         int worker = Math.max(0, server.reactor().currentWorker());
         DownstreamConnection connection = new DownstreamConnection(server, session, listener.scheme(), worker);
         session.setSocketTimeout(server.keepAliveTimeout());
-        ServerHttp1StreamDuplexer duplexer = new ProxyServerDuplexer(session, NOTHING,
+        ServerHttp1StreamDuplexer duplexer = new ProxyServerDuplexer(deferring, NOTHING,
                 (request, context) -> new Exchange(connection), listener.scheme(), serverConfig,
                 DefaultConnectionReuseStrategy.INSTANCE, new StrictRequestParser(server.clientLimits(), connection),
                 new HeadWriter<>(),

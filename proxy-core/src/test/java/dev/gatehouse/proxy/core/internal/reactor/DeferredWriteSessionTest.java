@@ -1,0 +1,482 @@
+package dev.gatehouse.proxy.core.internal.reactor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ByteChannel;
+import java.nio.channels.SelectionKey;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantLock;
+import javax.net.ssl.SSLContext;
+import org.apache.hc.core5.io.CloseMode;
+import org.apache.hc.core5.net.NamedEndpoint;
+import org.apache.hc.core5.reactor.Command;
+import org.apache.hc.core5.reactor.IOEventHandler;
+import org.apache.hc.core5.reactor.IOSession;
+import org.apache.hc.core5.reactor.ProtocolIOSession;
+import org.apache.hc.core5.reactor.ssl.SSLBufferMode;
+import org.apache.hc.core5.reactor.ssl.SSLSessionInitializer;
+import org.apache.hc.core5.reactor.ssl.SSLSessionVerifier;
+import org.apache.hc.core5.reactor.ssl.TlsDetails;
+import org.apache.hc.core5.util.Timeout;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The deferred write: what a handler wishes to write inside a callback on its I/O thread is written when the
+ * callback returns, without touching the selection key; everything else reaches HttpCore's session as before.
+ * HttpCore's session is played by a recording stand-in, because the key's interest set is what is checked.
+ */
+class DeferredWriteSessionTest {
+
+    @Test
+    void aWriteWishedInsideACallbackIsDoneWhenTheCallbackReturnsAndTheKeyIsNeverTouched() throws Throwable {
+        onIoThread(() -> {
+            KeySession key = new KeySession();
+            DeferredWriteSession session = wrapped(key);
+            key.handler = writer(session, 20, true);
+
+            WorkerThread worker = WorkerThread.callbackStarted();
+            session.setEvent(SelectionKey.OP_WRITE);
+            assertThat(key.handler.outputs).isZero();
+            assertThat(session.getEventMask() & SelectionKey.OP_WRITE).isNotZero();
+            worker.callbackEnded();
+
+            assertThat(key.handler.outputs).isEqualTo(1);
+            assertThat(key.written).isEqualTo(20);
+            assertThat(key.calls).isEmpty();
+            assertThat(session.getEventMask() & SelectionKey.OP_WRITE).isZero();
+        });
+    }
+
+    @Test
+    void whatTheSocketDoesNotTakeWaitsForTheSelector() throws Throwable {
+        onIoThread(() -> {
+            KeySession key = new KeySession();
+            key.capacity = 10;
+            DeferredWriteSession session = wrapped(key);
+            key.handler = writer(session, 100, false);
+
+            WorkerThread worker = WorkerThread.callbackStarted();
+            session.setEvent(SelectionKey.OP_WRITE);
+            worker.callbackEnded();
+
+            assertThat(key.handler.outputs).as("no second try on a full socket").isEqualTo(1);
+            assertThat(key.calls).containsExactly("setEvent 4");
+            assertThat(key.mask & SelectionKey.OP_WRITE).isNotZero();
+        });
+    }
+
+    @Test
+    void aHandlerThatAsksToWriteAgainRunsAgainAFewTimesAtMost() throws Throwable {
+        onIoThread(() -> {
+            KeySession once = new KeySession();
+            DeferredWriteSession startsARequest = wrapped(once);
+            // As HttpCore's duplexer does when it takes a request from its queue: it writes, then asks again.
+            once.handler = new RecordingHandler(handler -> {
+                startsARequest.write(ByteBuffer.allocate(5));
+                if (handler.outputs == 1) {
+                    startsARequest.setEvent(SelectionKey.OP_WRITE);
+                } else {
+                    startsARequest.clearEvent(SelectionKey.OP_WRITE);
+                }
+            });
+            KeySession forever = new KeySession();
+            DeferredWriteSession neverDone = wrapped(forever);
+            forever.handler = writer(neverDone, 5, false);
+
+            WorkerThread worker = WorkerThread.callbackStarted();
+            startsARequest.setEvent(SelectionKey.OP_WRITE);
+            neverDone.setEvent(SelectionKey.OP_WRITE);
+            worker.callbackEnded();
+
+            assertThat(once.handler.outputs).isEqualTo(2);
+            assertThat(once.calls).isEmpty();
+            assertThat(forever.handler.outputs).isEqualTo(3);
+            assertThat(forever.calls).containsExactly("setEvent 4");
+        });
+    }
+
+    @Test
+    void aFlushThatWakesAnotherSessionFlushesItInTheSameTurn() throws Throwable {
+        onIoThread(() -> {
+            KeySession upstreamKey = new KeySession();
+            DeferredWriteSession upstream = wrapped(upstreamKey);
+            upstreamKey.handler = writer(upstream, 7, true);
+            KeySession clientKey = new KeySession();
+            DeferredWriteSession client = wrapped(clientKey);
+            clientKey.handler = new RecordingHandler(handler -> {
+                client.write(ByteBuffer.allocate(3));
+                client.clearEvent(SelectionKey.OP_WRITE);
+                upstream.setEvent(SelectionKey.OP_WRITE);
+            });
+
+            WorkerThread worker = WorkerThread.callbackStarted();
+            client.setEvent(SelectionKey.OP_WRITE);
+            worker.callbackEnded();
+
+            assertThat(clientKey.handler.outputs).isEqualTo(1);
+            assertThat(upstreamKey.handler.outputs).isEqualTo(1);
+            assertThat(upstreamKey.written).isEqualTo(7);
+            assertThat(upstreamKey.calls).isEmpty();
+            assertThat(clientKey.calls).isEmpty();
+        });
+    }
+
+    @Test
+    void outsideACallbackOrOnAnotherThreadTheKeyIsUsedAsBefore() throws Throwable {
+        KeySession fromElsewhere = new KeySession();
+        DeferredWriteSession[] holder = new DeferredWriteSession[1];
+        onIoThread(() -> {
+            holder[0] = wrapped(fromElsewhere);
+            KeySession key = new KeySession();
+            DeferredWriteSession session = wrapped(key);
+            key.handler = writer(session, 1, true);
+            session.setEvent(SelectionKey.OP_WRITE);
+            assertThat(key.calls).containsExactly("setEvent 4");
+            assertThat(key.handler.outputs).isZero();
+        });
+        fromElsewhere.handler = writer(holder[0], 1, true);
+        holder[0].setEvent(SelectionKey.OP_WRITE);
+        assertThat(fromElsewhere.calls).containsExactly("setEvent 4");
+        holder[0].clearEvent(SelectionKey.OP_WRITE);
+        assertThat(fromElsewhere.calls).containsExactly("setEvent 4", "clearEvent 4");
+    }
+
+    @Test
+    void readInterestAlreadyInTheKeyIsNotSetAgain() throws Throwable {
+        onIoThread(() -> {
+            KeySession key = new KeySession();
+            DeferredWriteSession session = wrapped(key);
+            WorkerThread worker = WorkerThread.callbackStarted();
+            session.setEvent(SelectionKey.OP_READ);
+            session.clearEvent(SelectionKey.OP_READ);
+            session.clearEvent(SelectionKey.OP_READ);
+            session.setEvent(SelectionKey.OP_READ);
+            worker.callbackEnded();
+            assertThat(key.calls).containsExactly("clearEvent 1", "setEvent 1");
+        });
+    }
+
+    @Test
+    void aCommandEnqueuedInsideACallbackIsKeptAndRunByTheFlush() throws Throwable {
+        onIoThread(() -> {
+            KeySession key = new KeySession();
+            DeferredWriteSession session = wrapped(key);
+            List<Command> taken = new ArrayList<>();
+            key.handler = new RecordingHandler(handler -> {
+                for (Command command = session.poll(); command != null; command = session.poll()) {
+                    taken.add(command);
+                }
+                session.clearEvent(SelectionKey.OP_WRITE);
+            });
+            Command fromElsewhere = () -> true;
+            key.commands.add(fromElsewhere);
+            Command request = () -> true;
+
+            WorkerThread worker = WorkerThread.callbackStarted();
+            session.enqueue(request, Command.Priority.NORMAL);
+            assertThat(session.hasCommands()).isTrue();
+            worker.callbackEnded();
+
+            assertThat(taken).containsExactly(fromElsewhere, request);
+            assertThat(key.calls).isEmpty();
+            assertThat(session.hasCommands()).isFalse();
+        });
+    }
+
+    @Test
+    void aCommandForAClosedSessionIsCancelledAndUrgentOnesGoToHttpCore() throws Throwable {
+        onIoThread(() -> {
+            KeySession key = new KeySession();
+            DeferredWriteSession session = wrapped(key);
+            boolean[] cancelled = new boolean[1];
+            WorkerThread worker = WorkerThread.callbackStarted();
+            session.enqueue(() -> true, Command.Priority.IMMEDIATE);
+            assertThat(key.calls).containsExactly("enqueue IMMEDIATE");
+            key.open = false;
+            session.enqueue(() -> cancelled[0] = true, Command.Priority.NORMAL);
+            worker.callbackEnded();
+            assertThat(cancelled[0]).isTrue();
+        });
+    }
+
+    @Test
+    void aFailingDeferredWriteIsReportedToItsHandlerAndClosesItsSessionOnly() throws Throwable {
+        onIoThread(() -> {
+            KeySession key = new KeySession();
+            DeferredWriteSession session = wrapped(key);
+            IOException broken = new IOException("connection reset by peer");
+            key.handler = new RecordingHandler(handler -> {
+                throw broken;
+            });
+
+            WorkerThread worker = WorkerThread.callbackStarted();
+            session.setEvent(SelectionKey.OP_WRITE);
+            worker.callbackEnded();
+
+            assertThat(key.handler.failures).containsExactly(broken);
+            assertThat(key.calls).containsExactly("close GRACEFUL");
+        });
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+
+    private interface Body {
+        void run() throws Exception;
+    }
+
+    /** Runs {@code body} on an I/O thread, as the reactor runs handlers, and rethrows what it threw. */
+    private static void onIoThread(Body body) throws Throwable {
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        WorkerThread thread = new WorkerThread(null, 0, () -> {
+            try {
+                body.run();
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        }, "test-io-0");
+        thread.start();
+        thread.join(TimeUnit.SECONDS.toMillis(30));
+        assertThat(thread.isAlive()).as("the I/O thread ended").isFalse();
+        if (failure.get() != null) {
+            throw failure.get();
+        }
+    }
+
+    private static DeferredWriteSession wrapped(KeySession key) {
+        return DeferredWriteSession.wrap(key);
+    }
+
+    /** A handler that writes {@code bytes} through the session each time and, if told to, is then done. */
+    private static RecordingHandler writer(DeferredWriteSession session, int bytes, boolean done) {
+        return new RecordingHandler(handler -> {
+            session.write(ByteBuffer.allocate(bytes));
+            if (done) {
+                session.clearEvent(SelectionKey.OP_WRITE);
+            }
+        });
+    }
+
+    private interface Output {
+        void ready(RecordingHandler handler) throws Exception;
+    }
+
+    private static final class RecordingHandler implements IOEventHandler {
+        private final Output output;
+        int outputs;
+        final List<Exception> failures = new ArrayList<>();
+
+        RecordingHandler(Output output) {
+            this.output = output;
+        }
+
+        @Override
+        public void connected(IOSession session) {
+        }
+
+        @Override
+        public void inputReady(IOSession session, ByteBuffer src) {
+        }
+
+        @Override
+        public void outputReady(IOSession session) throws IOException {
+            outputs++;
+            try {
+                output.ready(this);
+            } catch (IOException | RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IOException(e);
+            }
+        }
+
+        @Override
+        public void timeout(IOSession session, Timeout timeout) {
+        }
+
+        @Override
+        public void exception(IOSession session, Exception cause) {
+            failures.add(cause);
+        }
+
+        @Override
+        public void disconnected(IOSession session) {
+        }
+    }
+
+    /** HttpCore's session as far as the key goes: an interest set, a command queue, a socket of some capacity. */
+    private static final class KeySession implements ProtocolIOSession {
+        final List<String> calls = new ArrayList<>();
+        final Deque<Command> commands = new ArrayDeque<>();
+        final Lock lock = new ReentrantLock();
+        int mask = SelectionKey.OP_READ;
+        int capacity = Integer.MAX_VALUE;
+        long written;
+        boolean open = true;
+        RecordingHandler handler;
+
+        @Override
+        public int getEventMask() {
+            return mask;
+        }
+
+        @Override
+        public void setEventMask(int ops) {
+            calls.add("setEventMask " + ops);
+            mask = ops;
+        }
+
+        @Override
+        public void setEvent(int op) {
+            calls.add("setEvent " + op);
+            mask |= op;
+        }
+
+        @Override
+        public void clearEvent(int op) {
+            calls.add("clearEvent " + op);
+            mask &= ~op;
+        }
+
+        @Override
+        public void enqueue(Command command, Command.Priority priority) {
+            calls.add("enqueue " + priority);
+            commands.add(command);
+        }
+
+        @Override
+        public boolean hasCommands() {
+            return !commands.isEmpty();
+        }
+
+        @Override
+        public Command poll() {
+            return commands.poll();
+        }
+
+        @Override
+        public int write(ByteBuffer src) {
+            int n = Math.min(capacity, src.remaining());
+            src.position(src.position() + n);
+            written += n;
+            return n;
+        }
+
+        @Override
+        public int read(ByteBuffer dst) {
+            return 0;
+        }
+
+        @Override
+        public IOEventHandler getHandler() {
+            return handler;
+        }
+
+        @Override
+        public void close(CloseMode closeMode) {
+            calls.add("close " + closeMode);
+            open = false;
+        }
+
+        @Override
+        public void close() {
+            close(CloseMode.GRACEFUL);
+        }
+
+        @Override
+        public boolean isOpen() {
+            return open;
+        }
+
+        @Override
+        public Status getStatus() {
+            return open ? Status.ACTIVE : Status.CLOSED;
+        }
+
+        @Override
+        public void upgrade(IOEventHandler handler) {
+        }
+
+        @Override
+        public Lock getLock() {
+            return lock;
+        }
+
+        @Override
+        public ByteChannel channel() {
+            return this;
+        }
+
+        @Override
+        public SocketAddress getRemoteAddress() {
+            return new InetSocketAddress("127.0.0.1", 1);
+        }
+
+        @Override
+        public SocketAddress getLocalAddress() {
+            return new InetSocketAddress("127.0.0.1", 2);
+        }
+
+        @Override
+        public Timeout getSocketTimeout() {
+            return Timeout.INFINITE;
+        }
+
+        @Override
+        public void setSocketTimeout(Timeout timeout) {
+        }
+
+        @Override
+        public long getLastReadTime() {
+            return 0;
+        }
+
+        @Override
+        public long getLastWriteTime() {
+            return 0;
+        }
+
+        @Override
+        public long getLastEventTime() {
+            return 0;
+        }
+
+        @Override
+        public void updateReadTime() {
+        }
+
+        @Override
+        public void updateWriteTime() {
+        }
+
+        @Override
+        public String getId() {
+            return "test";
+        }
+
+        @Override
+        public NamedEndpoint getInitialEndpoint() {
+            return null;
+        }
+
+        @Override
+        public void startTls(SSLContext sslContext, NamedEndpoint endpoint, SSLBufferMode sslBufferMode,
+                             SSLSessionInitializer initializer, SSLSessionVerifier verifier, Timeout handshakeTimeout) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public TlsDetails getTlsDetails() {
+            return null;
+        }
+    }
+}
