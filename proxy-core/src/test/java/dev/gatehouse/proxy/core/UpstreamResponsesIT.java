@@ -88,4 +88,82 @@ class UpstreamResponsesIT {
             assertThat(response.text()).isEqualTo("ok");
         }
     }
+
+    @Test
+    void obsFoldIsReplacedByOneSpaceAndAMissingReasonIsAccepted() throws Exception {
+        // RFC 9112 5.2: a proxy that accepts obs-fold replaces it with SP before forwarding.
+        try (RawUpstream upstream = answering("HTTP/1.1 200\r\nX-Long: one\r\n  two\r\n\tthree\r\n"
+                + "Content-Length: 2\r\n\r\nok"); ReverseProxy proxy = proxyTo(upstream)) {
+            RawHttp.Response response = get(proxy);
+            assertThat(response.status).isEqualTo(200);
+            assertThat(response.header("X-Long")).isEqualTo("one two three");
+            assertThat(response.text()).isEqualTo("ok");
+        }
+    }
+
+    @Test
+    void aHeadArrivingOneByteAtATimeIsReadWhole() throws Exception {
+        String head = "HTTP/1.1 201 Created\r\nX-A: 1\r\nX-B:2\r\nContent-Length: 2\r\n\r\n";
+        try (RawUpstream upstream = new RawUpstream(connection -> {
+            while (connection.readHead() != null) {
+                for (byte b : head.getBytes(java.nio.charset.StandardCharsets.US_ASCII)) {
+                    connection.write(new byte[] {b});
+                }
+                connection.write("ok");
+            }
+        }); ReverseProxy proxy = proxyTo(upstream)) {
+            RawHttp.Response response = get(proxy);
+            assertThat(response.status).isEqualTo(201);
+            assertThat(response.header("X-A")).isEqualTo("1");
+            assertThat(response.header("X-B")).isEqualTo("2");
+            assertThat(response.text()).isEqualTo("ok");
+        }
+    }
+
+    @Test
+    void malformedHeadsAreA502() throws Exception {
+        String[] heads = {
+            "HTTP/2.0 200 OK\r\nContent-Length: 2\r\n\r\nok",
+            "HTTP/1.1 20 OK\r\nContent-Length: 2\r\n\r\nok",
+            "HTTP/1.1 2000 OK\r\nContent-Length: 2\r\n\r\nok",
+            "ICY 200 OK\r\nContent-Length: 2\r\n\r\nok",
+            "HTTP/1.1 200 OK\r\nNo colon here\r\nContent-Length: 2\r\n\r\nok",
+            "HTTP/1.1 200 OK\r\n: no name\r\nContent-Length: 2\r\n\r\nok",
+            "HTTP/1.1 200 OK\r\nBad Name: 1\r\nContent-Length: 2\r\n\r\nok",
+            "HTTP/1.1 200 OK\r\n continued: first\r\nContent-Length: 2\r\n\r\nok",
+        };
+        for (String head : heads) {
+            try (RawUpstream upstream = answering(head); ReverseProxy proxy = proxyTo(upstream)) {
+                assertThat(get(proxy).status).as(head).isEqualTo(502);
+            }
+        }
+    }
+
+    @Test
+    void aHeadOverTheLimitIsA502() throws Exception {
+        String big = "HTTP/1.1 200 OK\r\n" + ("X-Filler: " + "a".repeat(1000) + "\r\n").repeat(70)
+                + "Content-Length: 2\r\n\r\nok";
+        StringBuilder many = new StringBuilder("HTTP/1.1 200 OK\r\n");
+        for (int i = 0; i < 300; i++) {
+            many.append("X-").append(i).append(": 1\r\n");
+        }
+        many.append("Content-Length: 2\r\n\r\nok");
+        for (String head : new String[] {big, many.toString()}) {
+            try (RawUpstream upstream = answering(head); ReverseProxy proxy = proxyTo(upstream)) {
+                assertThat(get(proxy).status).isEqualTo(502);
+            }
+        }
+    }
+
+    @Test
+    void aHeadCutShortByTheUpstreamsCloseIsA502() throws Exception {
+        try (RawUpstream upstream = new RawUpstream(connection -> {
+            if (connection.readHead() != null) {
+                connection.write("HTTP/1.1 200 OK\r\nX-A: 1\r\n");
+                connection.close();
+            }
+        }); ReverseProxy proxy = proxyTo(upstream)) {
+            assertThat(get(proxy).status).isEqualTo(502);
+        }
+    }
 }

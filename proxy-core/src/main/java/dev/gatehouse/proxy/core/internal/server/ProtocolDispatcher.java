@@ -11,7 +11,6 @@ import org.apache.hc.core5.http.config.Http1Config;
 import org.apache.hc.core5.http.impl.DefaultConnectionReuseStrategy;
 import org.apache.hc.core5.http.impl.nio.ClientHttp1IOEventHandler;
 import org.apache.hc.core5.http.impl.nio.ClientHttp1StreamDuplexer;
-import org.apache.hc.core5.http.impl.nio.DefaultHttpResponseParserFactory;
 import org.apache.hc.core5.http.impl.nio.ServerHttp1IOEventHandler;
 import org.apache.hc.core5.http.impl.nio.ServerHttp1StreamDuplexer;
 import org.apache.hc.core5.http.protocol.HttpContext;
@@ -45,13 +44,11 @@ final class ProtocolDispatcher implements IOEventHandlerFactory {
     private final ProxyServer server;
     private final Http1Config serverConfig;
     private final Http1Config clientConfig;
-    private final DefaultHttpResponseParserFactory responseParsers;
 
     ProtocolDispatcher(ProxyServer server, Http1Config serverConfig, Http1Config clientConfig) {
         this.server = server;
         this.serverConfig = serverConfig;
         this.clientConfig = clientConfig;
-        this.responseParsers = new DefaultHttpResponseParserFactory(clientConfig);
     }
 
     @Override
@@ -63,7 +60,7 @@ final class ProtocolDispatcher implements IOEventHandlerFactory {
             ClientEndpoint upstream = (ClientEndpoint) attachment;
             upstream.sessionCreated(deferring);
             ClientHttp1StreamDuplexer duplexer = new ProxyClientDuplexer(deferring, UpstreamFraming.INSTANCE,
-                    clientConfig, DefaultConnectionReuseStrategy.INSTANCE, responseParsers.create(),
+                    clientConfig, DefaultConnectionReuseStrategy.INSTANCE, new UpstreamResponseParser(),
                     new HeadWriter<>());
             return new ClosingHandler(new ClientHttp1IOEventHandler(duplexer), upstream::disconnected);
         }

@@ -1,0 +1,178 @@
+package dev.gatehouse.proxy.core.internal.server;
+
+import dev.gatehouse.proxy.core.internal.headers.HeaderRules;
+import java.io.IOException;
+import org.apache.hc.core5.http.HttpException;
+import org.apache.hc.core5.http.HttpResponse;
+import org.apache.hc.core5.http.HttpVersion;
+import org.apache.hc.core5.http.ProtocolException;
+import org.apache.hc.core5.http.message.BasicHeader;
+import org.apache.hc.core5.http.message.BasicHttpResponse;
+import org.apache.hc.core5.http.nio.NHttpMessageParser;
+import org.apache.hc.core5.http.nio.SessionInputBuffer;
+import org.apache.hc.core5.util.CharArrayBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads an upstream's response head into headers whose names and values are plain strings, in place of
+ * HttpCore's parser, which keeps a fresh buffer per line and makes a new string each time a value is read
+ * (the proxy reads most of them more than once). It is as lenient as HttpCore's where RFC 9112 lets a
+ * recipient be: a few empty lines before the status line, white space before a header's colon (removed
+ * before forwarding), obs-fold (replaced by one space), a missing reason phrase. It refuses, and the proxy
+ * answers 502: a status line that is not {@code HTTP/1.d SP 3DIGIT [SP reason]}, a header line without a
+ * name that is a token, a head over {@value #MAX_HEAD_BYTES} bytes or {@value #MAX_HEADERS} fields. One
+ * instance per upstream connection, used by its I/O thread only.
+ */
+final class UpstreamResponseParser implements NHttpMessageParser<HttpResponse> {
+
+    private static final Logger logger = LoggerFactory.getLogger(UpstreamResponseParser.class);
+    static final int MAX_HEAD_BYTES = 64 * 1024;
+    static final int MAX_HEADERS = 256;
+    private static final int MAX_EMPTY_LINES = 8;
+
+    private final CharArrayBuffer line = new CharArrayBuffer(128);
+    private BasicHttpResponse response;
+    private String pendingName;
+    private String pendingValue;
+    private int emptyLines;
+    private int headBytes;
+    private int headers;
+
+    @Override
+    public void reset() {
+        response = null;
+        pendingName = null;
+        pendingValue = null;
+        emptyLines = 0;
+        headBytes = 0;
+        headers = 0;
+    }
+
+    @Override
+    public HttpResponse parse(SessionInputBuffer buffer, boolean endOfStream) throws IOException, HttpException {
+        for (;;) {
+            line.clear();
+            if (!buffer.readLine(line, false)) {
+                if (headBytes + buffer.length() > MAX_HEAD_BYTES) {
+                    throw bad("a response head over " + MAX_HEAD_BYTES + " bytes");
+                }
+                // A head cut short by the upstream's close is no response: the connection's end fails the exchange.
+                return null;
+            }
+            headBytes += line.length() + 2;
+            if (headBytes > MAX_HEAD_BYTES) {
+                throw bad("a response head over " + MAX_HEAD_BYTES + " bytes");
+            }
+            if (response == null) {
+                if (line.isEmpty()) {
+                    if (++emptyLines > MAX_EMPTY_LINES) {
+                        throw bad("more than " + MAX_EMPTY_LINES + " empty lines before the status line");
+                    }
+                    continue;
+                }
+                response = statusLine(line);
+                continue;
+            }
+            if (line.isEmpty()) {
+                flushPending();
+                return response;
+            }
+            char first = line.charAt(0);
+            if (first == ' ' || first == '\t') {
+                if (pendingName == null) {
+                    throw bad("white space before the first header field");
+                }
+                String more = trimmed(line, 0, line.length());
+                pendingValue = pendingValue.isEmpty() ? more : more.isEmpty() ? pendingValue : pendingValue + ' ' + more;
+                continue;
+            }
+            flushPending();
+            if (++headers > MAX_HEADERS) {
+                throw bad("more than " + MAX_HEADERS + " header fields");
+            }
+            header(line);
+        }
+    }
+
+    private void flushPending() {
+        if (pendingName != null) {
+            response.addHeader(new BasicHeader(pendingName, pendingValue));
+            pendingName = null;
+            pendingValue = null;
+        }
+    }
+
+    private void header(CharArrayBuffer text) throws HttpException {
+        int colon = text.indexOf(':');
+        if (colon <= 0) {
+            throw bad("a header line without a name and colon");
+        }
+        int nameEnd = colon;
+        while (nameEnd > 0 && isBlank(text.charAt(nameEnd - 1))) {
+            nameEnd--;
+        }
+        if (nameEnd == 0) {
+            throw bad("a header line without a name");
+        }
+        for (int i = 0; i < nameEnd; i++) {
+            if (!HeaderRules.isTokenChar(text.charAt(i))) {
+                throw bad("a header name that is not a token");
+            }
+        }
+        pendingName = text.substring(0, nameEnd);
+        pendingValue = trimmed(text, colon + 1, text.length());
+    }
+
+    private static BasicHttpResponse statusLine(CharArrayBuffer text) throws HttpException {
+        int length = text.length();
+        if (length < 12 || text.charAt(0) != 'H' || text.charAt(1) != 'T' || text.charAt(2) != 'T'
+                || text.charAt(3) != 'P' || text.charAt(4) != '/' || text.charAt(5) != '1' || text.charAt(6) != '.'
+                || !isDigit(text.charAt(7)) || text.charAt(8) != ' ') {
+            throw bad("a status line that does not start with HTTP/1.d and a space");
+        }
+        int code = 0;
+        for (int i = 9; i < 12; i++) {
+            char c = text.charAt(i);
+            if (!isDigit(c)) {
+                throw bad("a status code that is not three digits");
+            }
+            code = code * 10 + (c - '0');
+        }
+        if (code < 100) {
+            throw bad("a status code below 100");
+        }
+        if (length > 12 && !isBlank(text.charAt(12))) {
+            throw bad("a status code that is not three digits");
+        }
+        String reason = length > 13 ? trimmed(text, 13, length) : null;
+        BasicHttpResponse head = new BasicHttpResponse(code, reason);
+        head.setVersion(text.charAt(7) == '0' ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1);
+        return head;
+    }
+
+    private static String trimmed(CharArrayBuffer text, int from, int to) {
+        int start = from;
+        int end = to;
+        while (start < end && isBlank(text.charAt(start))) {
+            start++;
+        }
+        while (end > start && isBlank(text.charAt(end - 1))) {
+            end--;
+        }
+        return start == end ? "" : text.substring(start, end);
+    }
+
+    private static boolean isBlank(char c) {
+        return c == ' ' || c == '\t';
+    }
+
+    private static boolean isDigit(char c) {
+        return c >= '0' && c <= '9';
+    }
+
+    private static ProtocolException bad(String reason) {
+        logger.debug("Refused an upstream response head: {}", reason);
+        return new ProtocolException("Malformed upstream response: " + reason);
+    }
+}
