@@ -8,7 +8,6 @@ import org.apache.hc.core5.http.EntityDetails;
 import org.apache.hc.core5.http.HttpRequest;
 import org.apache.hc.core5.http.HttpResponse;
 import org.apache.hc.core5.http.config.Http1Config;
-import org.apache.hc.core5.http.impl.DefaultConnectionReuseStrategy;
 import org.apache.hc.core5.http.impl.nio.ClientHttp1IOEventHandler;
 import org.apache.hc.core5.http.impl.nio.ClientHttp1StreamDuplexer;
 import org.apache.hc.core5.http.impl.nio.ServerHttp1IOEventHandler;
@@ -60,7 +59,7 @@ final class ProtocolDispatcher implements IOEventHandlerFactory {
             ClientEndpoint upstream = (ClientEndpoint) attachment;
             upstream.sessionCreated(deferring);
             ClientHttp1StreamDuplexer duplexer = new ProxyClientDuplexer(deferring, UpstreamFraming.INSTANCE,
-                    clientConfig, DefaultConnectionReuseStrategy.INSTANCE, new UpstreamResponseParser(),
+                    clientConfig, KeepAliveRules.INSTANCE, new UpstreamResponseParser(),
                     new HeadWriter<>());
             return new ClosingHandler(new ClientHttp1IOEventHandler(duplexer), upstream::disconnected);
         }
@@ -70,7 +69,7 @@ final class ProtocolDispatcher implements IOEventHandlerFactory {
         session.setSocketTimeout(server.keepAliveTimeout());
         ServerHttp1StreamDuplexer duplexer = new ProxyServerDuplexer(deferring, NOTHING,
                 (request, context) -> new Exchange(connection), listener.scheme(), serverConfig,
-                DefaultConnectionReuseStrategy.INSTANCE, new StrictRequestParser(server.clientLimits(), connection),
+                KeepAliveRules.INSTANCE, new StrictRequestParser(server.clientLimits(), connection),
                 new HeadWriter<>(),
                 ProtocolDispatcher::exchangeFailedWithoutHandler, server.clientLimits());
         server.connectionOpened(connection);

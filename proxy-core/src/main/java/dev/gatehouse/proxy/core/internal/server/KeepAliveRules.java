@@ -1,0 +1,143 @@
+package dev.gatehouse.proxy.core.internal.server;
+
+import java.util.Iterator;
+import org.apache.hc.core5.http.ConnectionReuseStrategy;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpRequest;
+import org.apache.hc.core5.http.HttpResponse;
+import org.apache.hc.core5.http.ProtocolVersion;
+import org.apache.hc.core5.http.protocol.HttpContext;
+
+/**
+ * Whether a connection may carry another message after this exchange: the decision of HttpCore's
+ * {@code DefaultConnectionReuseStrategy}, made in one pass over each message's fields with no token
+ * iterators (HttpCore's walks the fields up to seven times per exchange and allocates for each walk). A
+ * connection is not reused when the request says {@code Connection: close} or carries both framing
+ * fields; when a response that can have a body has no {@code Transfer-Encoding} and not exactly one
+ * {@code Content-Length}; when an HTTP/1.0 response has a {@code Transfer-Encoding}; when a 204 has a body's
+ * framing; when the response says {@code close} (HTTP/1.1) or not {@code keep-alive} (HTTP/1.0), in
+ * {@code Connection} or, without it, in {@code Proxy-Connection}.
+ */
+final class KeepAliveRules implements ConnectionReuseStrategy {
+
+    static final KeepAliveRules INSTANCE = new KeepAliveRules();
+
+    private KeepAliveRules() {
+    }
+
+    @Override
+    public boolean keepAlive(HttpRequest request, HttpResponse response, HttpContext context) {
+        String method = null;
+        if (request != null) {
+            method = request.getMethod();
+            boolean length = false;
+            boolean coding = false;
+            for (Iterator<Header> it = request.headerIterator(); it.hasNext(); ) {
+                Header header = it.next();
+                String name = header.getName();
+                if (name.equalsIgnoreCase("Content-Length")) {
+                    length = true;
+                } else if (name.equalsIgnoreCase("Transfer-Encoding")) {
+                    coding = true;
+                } else if (name.equalsIgnoreCase("Connection") && hasToken(header.getValue(), "close")) {
+                    return false;
+                }
+            }
+            if (length && coding) {
+                return false;
+            }
+        }
+        boolean coding = false;
+        int lengths = 0;
+        String firstLength = null;
+        boolean connection = false;
+        boolean connectionClose = false;
+        boolean connectionKeepAlive = false;
+        boolean proxyConnection = false;
+        boolean proxyClose = false;
+        boolean proxyKeepAlive = false;
+        for (Iterator<Header> it = response.headerIterator(); it.hasNext(); ) {
+            Header header = it.next();
+            String name = header.getName();
+            if (name.equalsIgnoreCase("Content-Length")) {
+                if (lengths++ == 0) {
+                    firstLength = header.getValue();
+                }
+            } else if (name.equalsIgnoreCase("Transfer-Encoding")) {
+                coding = true;
+            } else if (name.equalsIgnoreCase("Connection")) {
+                connection = true;
+                String value = header.getValue();
+                connectionClose |= hasToken(value, "close");
+                connectionKeepAlive |= hasToken(value, "keep-alive");
+            } else if (name.equalsIgnoreCase("Proxy-Connection")) {
+                proxyConnection = true;
+                String value = header.getValue();
+                proxyClose |= hasToken(value, "close");
+                proxyKeepAlive |= hasToken(value, "keep-alive");
+            }
+        }
+        int status = response.getCode();
+        if (!coding && canHaveBody(method, status) && lengths != 1) {
+            return false;
+        }
+        ProtocolVersion version = response.getVersion() != null ? response.getVersion() : context.getProtocolVersion();
+        boolean http11 = version.getMajor() > 1 || version.getMajor() == 1 && version.getMinor() >= 1;
+        if (!http11 && coding) {
+            return false;
+        }
+        if (status == 204) {
+            if (firstLength != null) {
+                try {
+                    if (Long.parseLong(firstLength) > 0) {
+                        return false;
+                    }
+                } catch (NumberFormatException e) {
+                    // As HttpCore: a length that is no number does not decide here.
+                }
+            }
+            if (coding) {
+                return false;
+            }
+        }
+        if (connection || proxyConnection) {
+            boolean close = connection ? connectionClose : proxyClose;
+            boolean keepAlive = connection ? connectionKeepAlive : proxyKeepAlive;
+            return http11 ? !close : keepAlive;
+        }
+        return http11;
+    }
+
+    private static boolean canHaveBody(String method, int status) {
+        if ("HEAD".equalsIgnoreCase(method)) {
+            return false;
+        }
+        if ("CONNECT".equalsIgnoreCase(method) && status == 200) {
+            return false;
+        }
+        return status >= 200 && status != 204 && status != 304;
+    }
+
+    /** Whether the comma-separated list {@code value} holds {@code token}, ignoring case and white space. */
+    static boolean hasToken(String value, String token) {
+        int length = value.length();
+        int i = 0;
+        while (i < length) {
+            while (i < length && (value.charAt(i) == ' ' || value.charAt(i) == '\t' || value.charAt(i) == ',')) {
+                i++;
+            }
+            int start = i;
+            while (i < length && value.charAt(i) != ',') {
+                i++;
+            }
+            int end = i;
+            while (end > start && (value.charAt(end - 1) == ' ' || value.charAt(end - 1) == '\t')) {
+                end--;
+            }
+            if (end - start == token.length() && value.regionMatches(true, start, token, 0, token.length())) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
