@@ -38,7 +38,7 @@ public final class Bench {
 
     public static void main(String[] args) throws Exception {
         boolean quick = Arrays.asList(args).contains("--quick");
-        int warm = quick ? 3 : 10;
+        int warm = quick ? 3 : 20;
         int saturate = quick ? 4 : 10;
         int fixed = quick ? 4 : 10;
         List<Size> sizes = quick
