@@ -896,15 +896,11 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
     private boolean clientWantsKeepAlive(boolean http10) {
         boolean keepAlive = !http10;
         for (Iterator<Header> it = clientHead.headerIterator("Connection"); it.hasNext(); ) {
-            for (String token : it.next().getValue().split(",")) {
-                String trimmed = token.trim();
-                if (trimmed.equalsIgnoreCase("close")) {
-                    return false;
-                }
-                if (trimmed.equalsIgnoreCase("keep-alive")) {
-                    keepAlive = true;
-                }
+            String value = it.next().getValue();
+            if (HeaderRules.hasToken(value, "close")) {
+                return false;
             }
+            keepAlive |= HeaderRules.hasToken(value, "keep-alive");
         }
         return keepAlive;
     }

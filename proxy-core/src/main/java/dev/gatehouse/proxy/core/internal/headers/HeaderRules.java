@@ -340,14 +340,32 @@ public final class HeaderRules {
         return false;
     }
 
-    private static boolean hasToken(String value, String token) {
-        for (String part : value.split(",")) {
-            String element = part.trim();
-            int semicolon = element.indexOf(';');
-            if (semicolon >= 0) {
-                element = element.substring(0, semicolon).trim();
+    /**
+     * Returns true when the comma-separated list {@code value} holds {@code token} (ignoring case, white space
+     * and {@code ;parameters}), without allocating: it runs for {@code Connection} on every message.
+     */
+    public static boolean hasToken(String value, String token) {
+        int length = value.length();
+        int i = 0;
+        while (i < length) {
+            while (i < length && (value.charAt(i) == ' ' || value.charAt(i) == '\t' || value.charAt(i) == ',')) {
+                i++;
             }
-            if (element.equalsIgnoreCase(token)) {
+            int start = i;
+            int end = -1;
+            while (i < length && value.charAt(i) != ',') {
+                if (end < 0 && value.charAt(i) == ';') {
+                    end = i;
+                }
+                i++;
+            }
+            if (end < 0) {
+                end = i;
+            }
+            while (end > start && (value.charAt(end - 1) == ' ' || value.charAt(end - 1) == '\t')) {
+                end--;
+            }
+            if (end - start == token.length() && value.regionMatches(true, start, token, 0, token.length())) {
                 return true;
             }
         }

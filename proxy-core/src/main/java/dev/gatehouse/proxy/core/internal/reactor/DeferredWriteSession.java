@@ -96,31 +96,23 @@ public final class DeferredWriteSession implements ProtocolIOSession {
 
     @Override
     public void setEvent(int op) {
-        int rest = op;
         if ((op & SelectionKey.OP_WRITE) != 0) {
             wantWrite = true;
-            if (deferring()) {
-                int mask = keyMask();
-                if (mask >= 0 && (mask & SelectionKey.OP_WRITE) == 0 && !flushing && !queued) {
-                    queued = true;
-                    owner.deferFlush(this);
-                }
-                if (mask >= 0) {
-                    rest &= ~SelectionKey.OP_WRITE;
-                }
-            }
         }
-        if (rest == 0) {
+        int mask = deferring() ? keyMask() : -1;
+        if (mask < 0) {
+            delegate.setEvent(op);
             return;
         }
-        if (deferring()) {
-            int mask = keyMask();
-            if (mask >= 0 && (mask & rest) == rest) {
-                // Already in the key: HttpCore would take its lock and wake the selector, for nothing.
-                return;
-            }
+        if ((op & ~mask & SelectionKey.OP_WRITE) != 0 && !flushing && !queued) {
+            queued = true;
+            owner.deferFlush(this);
         }
-        delegate.setEvent(rest);
+        // What the key lacks besides OP_WRITE; HttpCore would take its lock and wake the selector even for nothing.
+        int missing = op & ~mask & ~SelectionKey.OP_WRITE;
+        if (missing != 0) {
+            delegate.setEvent(missing);
+        }
     }
 
     @Override
@@ -128,13 +120,12 @@ public final class DeferredWriteSession implements ProtocolIOSession {
         if ((op & SelectionKey.OP_WRITE) != 0) {
             wantWrite = false;
         }
-        if (deferring()) {
-            int mask = keyMask();
-            if (mask >= 0 && (mask & op) == 0) {
-                return;
-            }
+        int mask = deferring() ? keyMask() : -1;
+        if (mask < 0) {
+            delegate.clearEvent(op);
+        } else if ((op & mask) != 0) {
+            delegate.clearEvent(op & mask);
         }
-        delegate.clearEvent(op);
     }
 
     @Override
@@ -188,7 +179,7 @@ public final class DeferredWriteSession implements ProtocolIOSession {
         }
         IOEventHandler handler = delegate.getHandler();
         if (handler == null) {
-            delegate.setEvent(SelectionKey.OP_WRITE);
+            handToSelector();
             return;
         }
         flushing = true;
@@ -212,14 +203,17 @@ public final class DeferredWriteSession implements ProtocolIOSession {
         } finally {
             flushing = false;
         }
-        if (wantWrite && delegate.isOpen()) {
-            delegate.setEvent(SelectionKey.OP_WRITE);
-        }
+        handToSelector();
     }
 
     /** Hands a deferred wish to the selection key, when the owning thread will not flush it itself. */
     void deferToSelector() {
         queued = false;
+        handToSelector();
+    }
+
+    /** Puts what is still to write in the key's hands: the selector says when the socket can take it. */
+    private void handToSelector() {
         if (wantWrite && delegate.isOpen()) {
             delegate.setEvent(SelectionKey.OP_WRITE);
         }

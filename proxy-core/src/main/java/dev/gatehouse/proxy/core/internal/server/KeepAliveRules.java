@@ -1,5 +1,7 @@
 package dev.gatehouse.proxy.core.internal.server;
 
+import static dev.gatehouse.proxy.core.internal.headers.HeaderRules.hasToken;
+
 import java.util.Iterator;
 import org.apache.hc.core5.http.ConnectionReuseStrategy;
 import org.apache.hc.core5.http.Header;
@@ -116,28 +118,5 @@ final class KeepAliveRules implements ConnectionReuseStrategy {
             return false;
         }
         return status >= 200 && status != 204 && status != 304;
-    }
-
-    /** Whether the comma-separated list {@code value} holds {@code token}, ignoring case and white space. */
-    static boolean hasToken(String value, String token) {
-        int length = value.length();
-        int i = 0;
-        while (i < length) {
-            while (i < length && (value.charAt(i) == ' ' || value.charAt(i) == '\t' || value.charAt(i) == ',')) {
-                i++;
-            }
-            int start = i;
-            while (i < length && value.charAt(i) != ',') {
-                i++;
-            }
-            int end = i;
-            while (end > start && (value.charAt(end - 1) == ' ' || value.charAt(end - 1) == '\t')) {
-                end--;
-            }
-            if (end - start == token.length() && value.regionMatches(true, start, token, 0, token.length())) {
-                return true;
-            }
-        }
-        return false;
     }
 }

@@ -1,5 +1,8 @@
 package dev.gatehouse.proxy.core.internal.server;
 
+import static dev.gatehouse.proxy.core.internal.server.HeadText.isDigit;
+import static dev.gatehouse.proxy.core.internal.server.HeadText.trimmed;
+
 import dev.gatehouse.proxy.core.internal.headers.HeaderRules;
 import java.io.IOException;
 import org.apache.hc.core5.http.HttpException;
@@ -166,22 +169,14 @@ final class StrictRequestParser implements NHttpMessageParser<HttpRequest> {
                 throw bad("a header name that is not a token");
             }
         }
-        int start = colon + 1;
-        int end = text.length();
-        while (start < end && isBlank(text.charAt(start))) {
-            start++;
-        }
-        while (end > start && isBlank(text.charAt(end - 1))) {
-            end--;
-        }
-        for (int i = start; i < end; i++) {
+        for (int i = colon + 1; i < text.length(); i++) {
             char c = text.charAt(i);
             if (c < 0x20 && c != '\t' || c == 0x7f) {
                 throw bad("a control byte in a header value");
             }
         }
         String name = text.substring(0, colon);
-        String value = text.substring(start, end);
+        String value = trimmed(text, colon + 1, text.length());
         if (name.equalsIgnoreCase("Content-Length")) {
             contentLengths++;
             contentLength = value;
@@ -198,7 +193,7 @@ final class StrictRequestParser implements NHttpMessageParser<HttpRequest> {
             throw bad("more than one Content-Length");
         }
         if (contentLength != null) {
-            if (contentLength.isEmpty() || contentLength.length() > 18 || !contentLength.chars().allMatch(StrictRequestParser::isDigit)) {
+            if (contentLength.isEmpty() || contentLength.length() > 18 || !contentLength.chars().allMatch(HeadText::isDigit)) {
                 throw bad("Content-Length is not a number of at most 18 digits");
             }
         }
@@ -221,14 +216,6 @@ final class StrictRequestParser implements NHttpMessageParser<HttpRequest> {
             }
         }
         return head;
-    }
-
-    private static boolean isBlank(char c) {
-        return c == ' ' || c == '\t';
-    }
-
-    private static boolean isDigit(int c) {
-        return c >= '0' && c <= '9';
     }
 
     private static ProtocolException bad(String reason) {

@@ -1,5 +1,9 @@
 package dev.gatehouse.proxy.core.internal.server;
 
+import static dev.gatehouse.proxy.core.internal.server.HeadText.isBlank;
+import static dev.gatehouse.proxy.core.internal.server.HeadText.isDigit;
+import static dev.gatehouse.proxy.core.internal.server.HeadText.trimmed;
+
 import dev.gatehouse.proxy.core.internal.headers.HeaderRules;
 import java.io.IOException;
 import org.apache.hc.core5.http.HttpException;
@@ -149,26 +153,6 @@ final class UpstreamResponseParser implements NHttpMessageParser<HttpResponse> {
         BasicHttpResponse head = new BasicHttpResponse(code, reason);
         head.setVersion(text.charAt(7) == '0' ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1);
         return head;
-    }
-
-    private static String trimmed(CharArrayBuffer text, int from, int to) {
-        int start = from;
-        int end = to;
-        while (start < end && isBlank(text.charAt(start))) {
-            start++;
-        }
-        while (end > start && isBlank(text.charAt(end - 1))) {
-            end--;
-        }
-        return start == end ? "" : text.substring(start, end);
-    }
-
-    private static boolean isBlank(char c) {
-        return c == ' ' || c == '\t';
-    }
-
-    private static boolean isDigit(char c) {
-        return c >= '0' && c <= '9';
     }
 
     private static ProtocolException bad(String reason) {

@@ -108,4 +108,14 @@ class HeaderRulesTest {
         assertThat(HeaderRules.isReservedOnForwarding("TE", "gzip")).isTrue();
         assertThat(HeaderRules.isReservedOnForwarding("X-Forwarded-For", "x")).isFalse();
     }
+
+    @Test
+    void findsTokensInLists() {
+        assertThat(HeaderRules.hasToken("close", "close")).isTrue();
+        assertThat(HeaderRules.hasToken(" a ,\tClose\t, b", "close")).isTrue();
+        assertThat(HeaderRules.hasToken("gzip, trailers;q=0.5", "trailers")).isTrue();
+        assertThat(HeaderRules.hasToken("closed, x-close", "close")).isFalse();
+        assertThat(HeaderRules.hasToken("", "close")).isFalse();
+        assertThat(HeaderRules.hasToken(",,,", "close")).isFalse();
+    }
 }

@@ -63,13 +63,4 @@ class KeepAliveRulesTest {
         assertThat(compared).isEqualTo(4 * REQUEST_FIELDS.length * 6 * 2 * RESPONSE_FIELDS.length);
         assertThat(disagreements).isEmpty();
     }
-
-    @Test
-    void findsTokensInLists() {
-        assertThat(KeepAliveRules.hasToken("close", "close")).isTrue();
-        assertThat(KeepAliveRules.hasToken(" a ,\tClose\t, b", "close")).isTrue();
-        assertThat(KeepAliveRules.hasToken("closed, x-close", "close")).isFalse();
-        assertThat(KeepAliveRules.hasToken("", "close")).isFalse();
-        assertThat(KeepAliveRules.hasToken(",,,", "close")).isFalse();
-    }
 }
