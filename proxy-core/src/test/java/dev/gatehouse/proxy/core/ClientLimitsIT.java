@@ -9,7 +9,9 @@ import dev.gatehouse.proxy.testing.TestProxies;
 import dev.gatehouse.proxy.testing.TestUpstream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -140,9 +142,7 @@ class ClientLimitsIT {
                     assertThat(client.read().status).isEqualTo(200);
                     held.add(client);
                 }
-                try (RawHttp over = RawHttp.connect(proxy.address())) {
-                    assertThat(over.isClosedByPeer(5000)).isTrue();
-                }
+                assertThat(closedAtOnce(proxy.address())).isTrue();
                 held.remove(0).close();
                 await().atMost(Duration.ofSeconds(5)).until(() -> proxy.openConnections() == 2);
                 assertThat(send(proxy, "GET /whoami HTTP/1.1\r\nHost: example.com\r\n\r\n").status).isEqualTo(200);
@@ -151,6 +151,21 @@ class ClientLimitsIT {
                     client.close();
                 }
             }
+        }
+    }
+
+    /**
+     * Connects and tells whether the proxy closed the connection without a word. The reset can overtake the
+     * end of the client's connect on loopback, so a connect that fails with a reset counts too.
+     */
+    private static boolean closedAtOnce(InetSocketAddress address) throws IOException {
+        try (RawHttp over = RawHttp.connect(address)) {
+            return over.isClosedByPeer(5000);
+        } catch (SocketException e) {
+            if (String.valueOf(e.getMessage()).contains("reset")) {
+                return true;
+            }
+            throw e;
         }
     }
 

@@ -132,6 +132,37 @@ class StreamingIT {
     }
 
     @Test
+    void manyConnectionsReadyAtOnceEachGetTheirOwnAnswers() throws Exception {
+        // Every wave sends one request on each connection before reading any answer, so the proxy's I/O threads
+        // find many keys ready in one select and write their answers together at the end of it.
+        int connections = 48;
+        int waves = 25;
+        List<RawHttp> clients = new ArrayList<>();
+        try {
+            for (int c = 0; c < connections; c++) {
+                clients.add(RawHttp.connect(proxy.address()));
+            }
+            for (int wave = 0; wave < waves; wave++) {
+                for (int c = 0; c < connections; c++) {
+                    String body = "wave " + wave + " connection " + c + " " + "x".repeat(c * 37 % 500);
+                    clients.get(c).send("POST /echo HTTP/1.1\r\nHost: example.com\r\nContent-Length: " + body.length()
+                            + "\r\n\r\n" + body);
+                }
+                for (int c = 0; c < connections; c++) {
+                    RawHttp.Response response = clients.get(c).read();
+                    assertThat(response.status).isEqualTo(200);
+                    assertThat(response.text()).isEqualTo("wave " + wave + " connection " + c + " "
+                            + "x".repeat(c * 37 % 500));
+                }
+            }
+        } finally {
+            for (RawHttp client : clients) {
+                client.close();
+            }
+        }
+    }
+
+    @Test
     void streamsAResponseOfUnknownLengthToAnHttp11ClientChunked() throws Exception {
         try (dev.gatehouse.proxy.testing.RawUpstream closeDelimited = new dev.gatehouse.proxy.testing.RawUpstream(c -> {
             c.readHead();

@@ -28,16 +28,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The session a protocol handler sees: HttpCore's own session, except that a wish to write expressed on the
- * session's I/O thread, inside one of its event callbacks, is served as soon as that callback returns
+ * session's I/O thread, inside one of its event callbacks, is served by that thread before it selects again
  * instead of after another round through the selector.
  *
  * <p>HttpCore asks for output by adding {@code OP_WRITE} to the selection key and waking the selector; the
  * next select finds the socket writable and the handler writes. A proxy reads on one connection and writes
  * on another, so every exchange paid that round twice (request to the upstream, response to the client):
  * two {@code epoll_ctl} calls each time (set, then clear, the write interest), a selector wake-up and an
- * extra loop of the reactor. Here, on the owning thread, the wish is only noted; when the outermost callback
- * of the thread returns, {@link WorkerThread} calls the handler's {@code outputReady} directly, and the key
- * is never touched. A socket almost always takes the bytes at once; when it does not (a large body, a slow
+ * extra loop of the reactor. Here, on the owning thread, the wish is only noted; when the thread has handled
+ * the keys of its select (see {@link WorkerThread}), it calls the handler's {@code outputReady} directly,
+ * and the key's interest set ends as it began. A socket almost always takes the bytes at once; when it does not (a large body, a slow
  * reader), the write interest goes to the key as before and the selector says when to go on.
  *
  * <p>Calls from any other thread, or from the owning thread outside a callback, go to HttpCore's session
@@ -61,6 +61,8 @@ public final class DeferredWriteSession implements ProtocolIOSession {
     private boolean flushing;
     /** Whether the last write left bytes the socket would not take. */
     private boolean socketFull;
+    /** HttpCore's selection key for this session, once {@link #anchor} has looked it up; owning thread only. */
+    private SelectionKey key;
 
     private DeferredWriteSession(ProtocolIOSession delegate, WorkerThread owner) {
         this.delegate = delegate;
@@ -123,7 +125,7 @@ public final class DeferredWriteSession implements ProtocolIOSession {
         int mask = deferring() ? keyMask() : -1;
         if (mask < 0) {
             delegate.clearEvent(op);
-        } else if ((op & mask) != 0) {
+        } else if ((op & mask) != 0 && !changeKey(0, op & mask)) {
             delegate.clearEvent(op & mask);
         }
     }
@@ -167,7 +169,7 @@ public final class DeferredWriteSession implements ProtocolIOSession {
 
     /**
      * Runs the handler's {@code outputReady} for a deferred wish to write, as the reactor would for a
-     * writable socket; called by the owning thread once its callback has returned. HttpCore's handler may
+     * writable socket; called by the owning thread once its batch of keys is handled. HttpCore's handler may
      * ask to write again in the same call (it does after starting a request it took from its command
      * queue), so it runs again, a few times at most, while the socket takes everything it is given. What is
      * left to write afterwards is handed to the selection key.
@@ -204,6 +206,61 @@ public final class DeferredWriteSession implements ProtocolIOSession {
             flushing = false;
         }
         handToSelector();
+    }
+
+    /**
+     * Gives the key the write interest while this session waits for the end of its thread's batch, so the
+     * next select returns at once should the thread miss that end.
+     *
+     * @return whether the key now holds the interest
+     */
+    boolean anchor() {
+        if (!delegate.isOpen() || delegate.getTlsDetails() != null) {
+            // A TLS layer keeps its own account of the interest set; it is left alone.
+            return false;
+        }
+        if (key == null) {
+            key = SelectorProbe.keyOf(delegate);
+        }
+        return changeKey(SelectionKey.OP_WRITE, 0) && anchors();
+    }
+
+    /** Returns whether this session still waits for a flush with the write interest on its key. */
+    boolean anchors() {
+        return queued && delegate.isOpen() && (keyMask() & SelectionKey.OP_WRITE) != 0;
+    }
+
+    /**
+     * Takes back the interest {@link #anchor} gave, once the flush has run, unless the handler still has
+     * something to write. Set and cleared before the next select, the interest costs no system call.
+     */
+    void release() {
+        if (!wantWrite && delegate.isOpen()) {
+            changeKey(0, SelectionKey.OP_WRITE);
+        }
+    }
+
+    /**
+     * Changes the key's interest set directly, under HttpCore's session lock, when the key is known: on the
+     * selector's own thread the change is seen by the next select, and HttpCore's setEvent and clearEvent
+     * would also wake the selector, a system call for nothing.
+     *
+     * @return false when the key is not known or is cancelled
+     */
+    private boolean changeKey(int set, int clear) {
+        if (key == null || delegate.getTlsDetails() != null) {
+            return false;
+        }
+        Lock lock = delegate.getLock();
+        lock.lock();
+        try {
+            key.interestOps((key.interestOps() | set) & ~clear);
+            return true;
+        } catch (CancelledKeyException e) {
+            return false;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Hands a deferred wish to the selection key, when the owning thread will not flush it itself. */

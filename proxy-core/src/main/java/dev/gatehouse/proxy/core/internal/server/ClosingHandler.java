@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
  * throw; if they do, the exception is logged and swallowed, because anything that escapes an I/O callback
  * stops the whole I/O thread.
  *
- * <p>Every callback is marked on the I/O thread ({@link WorkerThread#callbackStarted}), so the writes it wishes
- * for on any session of the thread run as soon as it returns ({@code DeferredWriteSession}).
+ * <p>Every callback is marked on the I/O thread, with the session it is for ({@link WorkerThread#callbackStarted}),
+ * so the writes it wishes for on any session of the thread run once the thread has handled every key of its
+ * select, without another round through the selector ({@code DeferredWriteSession}).
  */
 final class ClosingHandler implements HttpConnectionEventHandler {
 
@@ -48,7 +49,7 @@ final class ClosingHandler implements HttpConnectionEventHandler {
 
     @Override
     public void connected(IOSession session) throws IOException {
-        WorkerThread worker = WorkerThread.callbackStarted();
+        WorkerThread worker = WorkerThread.callbackStarted(session);
         try {
             delegate.connected(session);
         } finally {
@@ -58,7 +59,7 @@ final class ClosingHandler implements HttpConnectionEventHandler {
 
     @Override
     public void inputReady(IOSession session, ByteBuffer src) throws IOException {
-        WorkerThread worker = WorkerThread.callbackStarted();
+        WorkerThread worker = WorkerThread.callbackStarted(session);
         try {
             if (onInputClosed == null) {
                 delegate.inputReady(session, src);
@@ -80,7 +81,7 @@ final class ClosingHandler implements HttpConnectionEventHandler {
 
     @Override
     public void outputReady(IOSession session) throws IOException {
-        WorkerThread worker = WorkerThread.callbackStarted();
+        WorkerThread worker = WorkerThread.callbackStarted(session);
         try {
             delegate.outputReady(session);
         } finally {
@@ -90,7 +91,7 @@ final class ClosingHandler implements HttpConnectionEventHandler {
 
     @Override
     public void timeout(IOSession session, Timeout timeout) throws IOException {
-        WorkerThread worker = WorkerThread.callbackStarted();
+        WorkerThread worker = WorkerThread.callbackStarted(session);
         try {
             delegate.timeout(session, timeout);
         } finally {
@@ -100,7 +101,7 @@ final class ClosingHandler implements HttpConnectionEventHandler {
 
     @Override
     public void exception(IOSession session, Exception cause) {
-        WorkerThread worker = WorkerThread.callbackStarted();
+        WorkerThread worker = WorkerThread.callbackStarted(session);
         try {
             delegate.exception(session, cause);
         } finally {
@@ -110,7 +111,7 @@ final class ClosingHandler implements HttpConnectionEventHandler {
 
     @Override
     public void disconnected(IOSession session) {
-        WorkerThread worker = WorkerThread.callbackStarted();
+        WorkerThread worker = WorkerThread.callbackStarted(session);
         try {
             delegate.disconnected(session);
         } finally {

@@ -3,11 +3,15 @@ package dev.gatehouse.proxy.core.internal.reactor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -228,6 +232,113 @@ class DeferredWriteSessionTest {
         });
     }
 
+    @Test
+    void theWritesWishedForWhileTheKeysOfOneSelectAreHandledGoTogetherAfterTheLastKey() throws Throwable {
+        try (Connections connections = new Connections(3)) {
+            onIoThread(() -> {
+                List<KeySession> keys = connections.readyKeys();
+                List<DeferredWriteSession> sessions = writers(keys, 10);
+                for (int i = 0; i < 3; i++) {
+                    // The reactor hands the handler its plain session, the one that holds the key.
+                    WorkerThread worker = WorkerThread.callbackStarted(keys.get(i));
+                    sessions.get(i).setEvent(SelectionKey.OP_WRITE);
+                    worker.callbackEnded();
+                    if (i < 2) {
+                        assertThat(keys).as("nothing written before the last key of the select")
+                                .allSatisfy(key -> assertThat(key.handler.outputs).isZero());
+                        assertThat(keys.get(0).key.interestOps() & SelectionKey.OP_WRITE)
+                                .as("the first waiting session's key holds the write interest meanwhile").isNotZero();
+                    }
+                }
+                assertThat(keys).allSatisfy(key -> {
+                    assertThat(key.handler.outputs).isEqualTo(1);
+                    assertThat(key.written).isEqualTo(10);
+                    assertThat(key.key.interestOps()).as("the interest set ends as it began").isEqualTo(SelectionKey.OP_READ);
+                    assertThat(key.calls).as("HttpCore's own setEvent, which wakes the selector, is not used").isEmpty();
+                });
+            });
+        }
+    }
+
+    @Test
+    void whenAKeyOfTheSelectProducesNoCallbackTheHeldInterestEndsTheNextSelectAtOnce() throws Throwable {
+        try (Connections connections = new Connections(3)) {
+            onIoThread(() -> {
+                List<KeySession> keys = connections.readyKeys();
+                List<DeferredWriteSession> sessions = writers(keys, 10);
+                // The third key is cancelled before its turn, as a closed connection's is: no callback for it.
+                keys.get(2).key.cancel();
+                for (int i = 0; i < 2; i++) {
+                    WorkerThread worker = WorkerThread.callbackStarted(keys.get(i));
+                    sessions.get(i).setEvent(SelectionKey.OP_WRITE);
+                    worker.callbackEnded();
+                }
+                assertThat(keys.get(0).handler.outputs).isZero();
+                Selector selector = keys.get(0).key.selector();
+                selector.selectedKeys().clear();
+                assertThat(selector.selectNow()).as("the next select does not wait").isPositive();
+                assertThat(keys.get(0).key.readyOps() & SelectionKey.OP_WRITE).isNotZero();
+                selector.selectedKeys().clear();
+
+                // The reactor's next callback, whichever it is, ends the batch.
+                WorkerThread worker = WorkerThread.callbackStarted(keys.get(0));
+                worker.callbackEnded();
+                assertThat(keys.get(0).handler.outputs).isEqualTo(1);
+                assertThat(keys.get(1).handler.outputs).isEqualTo(1);
+                assertThat(keys.get(0).key.interestOps()).isEqualTo(SelectionKey.OP_READ);
+            });
+        }
+    }
+
+    @Test
+    void httpCoreSessionsRevealTheirSelectionKey() throws Exception {
+        // Batching rests on these two fields; an HttpCore upgrade that drops them fails here, not in production.
+        assertThat(SelectorProbe.holdsKey(Class.forName("org.apache.hc.core5.reactor.IOSessionImpl"))).isTrue();
+        assertThat(SelectorProbe.wrapsSession(Class.forName("org.apache.hc.core5.reactor.InternalDataChannel")))
+                .isTrue();
+        assertThat(SelectorProbe.keyOf(new KeySession())).isNull();
+    }
+
+    /** Loopback connections whose server ends are registered with a selector and readable at once. */
+    private static final class Connections implements AutoCloseable {
+        private final Selector selector = Selector.open();
+        private final List<SocketChannel> channels = new ArrayList<>();
+        private final List<KeySession> keys = new ArrayList<>();
+
+        Connections(int count) throws IOException {
+            try (ServerSocketChannel server = ServerSocketChannel.open()) {
+                server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+                for (int i = 0; i < count; i++) {
+                    SocketChannel client = SocketChannel.open(server.getLocalAddress());
+                    SocketChannel accepted = server.accept();
+                    channels.add(client);
+                    channels.add(accepted);
+                    accepted.configureBlocking(false);
+                    keys.add(new KeySession(accepted.register(selector, SelectionKey.OP_READ)));
+                    client.write(ByteBuffer.wrap(new byte[] {1}));
+                }
+            }
+        }
+
+        /** Selects until every connection is readable; returns the sessions in the order of their keys. */
+        List<KeySession> readyKeys() throws IOException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (selector.selectedKeys().size() < keys.size() && System.nanoTime() < deadline) {
+                selector.select(100);
+            }
+            assertThat(selector.selectedKeys()).hasSize(keys.size());
+            return keys;
+        }
+
+        @Override
+        public void close() throws IOException {
+            selector.close();
+            for (SocketChannel channel : channels) {
+                channel.close();
+            }
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------------
 
     private interface Body {
@@ -254,6 +365,17 @@ class DeferredWriteSessionTest {
 
     private static DeferredWriteSession wrapped(KeySession key) {
         return DeferredWriteSession.wrap(key);
+    }
+
+    /** Wraps each of {@code keys} with a handler that writes {@code bytes} once and is done. */
+    private static List<DeferredWriteSession> writers(List<KeySession> keys, int bytes) {
+        List<DeferredWriteSession> sessions = new ArrayList<>();
+        for (KeySession key : keys) {
+            DeferredWriteSession session = wrapped(key);
+            key.handler = writer(session, bytes, true);
+            sessions.add(session);
+        }
+        return sessions;
     }
 
     /** A handler that writes {@code bytes} through the session each time and, if told to, is then done. */
@@ -323,28 +445,47 @@ class DeferredWriteSessionTest {
         long written;
         boolean open = true;
         RecordingHandler handler;
+        /** A real key of a real selector, as HttpCore's session holds one; null: the mask above plays it. */
+        final SelectionKey key;
+
+        KeySession() {
+            this(null);
+        }
+
+        KeySession(SelectionKey key) {
+            this.key = key;
+        }
 
         @Override
         public int getEventMask() {
-            return mask;
+            return key != null ? key.interestOps() : mask;
         }
 
         @Override
         public void setEventMask(int ops) {
             calls.add("setEventMask " + ops);
             mask = ops;
+            if (key != null) {
+                key.interestOps(ops);
+            }
         }
 
         @Override
         public void setEvent(int op) {
             calls.add("setEvent " + op);
             mask |= op;
+            if (key != null) {
+                key.interestOps(key.interestOps() | op);
+            }
         }
 
         @Override
         public void clearEvent(int op) {
             calls.add("clearEvent " + op);
             mask &= ~op;
+            if (key != null) {
+                key.interestOps(key.interestOps() & ~op);
+            }
         }
 
         @Override
