@@ -63,6 +63,8 @@ public final class DeferredWriteSession implements ProtocolIOSession {
     private boolean socketFull;
     /** HttpCore's selection key for this session, once {@link #anchor} has looked it up; owning thread only. */
     private SelectionKey key;
+    /** Whether TLS was started through this wrapper; its layer keeps its own account of the interest set. */
+    private volatile boolean tls;
 
     private DeferredWriteSession(ProtocolIOSession delegate, WorkerThread owner) {
         this.delegate = delegate;
@@ -215,7 +217,7 @@ public final class DeferredWriteSession implements ProtocolIOSession {
      * @return whether the key now holds the interest
      */
     boolean anchor() {
-        if (!delegate.isOpen() || delegate.getTlsDetails() != null) {
+        if (!delegate.isOpen() || secured()) {
             // A TLS layer keeps its own account of the interest set; it is left alone.
             return false;
         }
@@ -223,6 +225,11 @@ public final class DeferredWriteSession implements ProtocolIOSession {
             key = SelectorProbe.keyOf(delegate);
         }
         return changeKey(SelectionKey.OP_WRITE, 0) && anchors();
+    }
+
+    /** Returns whether a TLS layer sits between this session and the key, its handshake included. */
+    private boolean secured() {
+        return tls || delegate.getTlsDetails() != null;
     }
 
     /** Returns whether this session still waits for a flush with the write interest on its key. */
@@ -248,7 +255,7 @@ public final class DeferredWriteSession implements ProtocolIOSession {
      * @return false when the key is not known or is cancelled
      */
     private boolean changeKey(int set, int clear) {
-        if (key == null || delegate.getTlsDetails() != null) {
+        if (key == null || secured()) {
             return false;
         }
         Lock lock = delegate.getLock();
@@ -296,6 +303,7 @@ public final class DeferredWriteSession implements ProtocolIOSession {
     @Override
     public void startTls(SSLContext sslContext, NamedEndpoint endpoint, SSLBufferMode sslBufferMode,
                          SSLSessionInitializer initializer, SSLSessionVerifier verifier, Timeout handshakeTimeout) {
+        tls = true;
         delegate.startTls(sslContext, endpoint, sslBufferMode, initializer, verifier, handshakeTimeout);
     }
 
@@ -303,6 +311,7 @@ public final class DeferredWriteSession implements ProtocolIOSession {
     public void startTls(SSLContext sslContext, NamedEndpoint endpoint, SSLBufferMode sslBufferMode,
                          SSLSessionInitializer initializer, SSLSessionVerifier verifier, Timeout handshakeTimeout,
                          FutureCallback<TransportSecurityLayer> callback) {
+        tls = true;
         delegate.startTls(sslContext, endpoint, sslBufferMode, initializer, verifier, handshakeTimeout, callback);
     }
 
