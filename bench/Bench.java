@@ -118,6 +118,11 @@ public final class Bench {
                 }
             }
         }
+        if (!quick) {
+            for (String mode : cpus > 1 ? List.of("shared", "pinned") : List.of("shared")) {
+                interleavedSmall(rows, proxies, mode, warm, Math.max(4, saturate * 4 / 5), 3);
+            }
+        }
         stop(originProcess);
         String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"));
         String machine = machine();
@@ -125,6 +130,67 @@ public final class Bench {
         Files.writeString(results.resolve("results.md"), markdown(rows, stamp, machine, quick));
         Files.writeString(results.resolve("chart.svg"), svg(rows));
         System.out.println("Wrote bench/results/results.md, results.csv and chart.svg");
+    }
+
+    /**
+     * Measures small responses again with every proxy running at once, in rounds that visit each in turn,
+     * and puts the median of the rounds (requests/s, CPU per request) in place of the sequential figure. The
+     * speed of a shared machine drifts over the minutes of a run; interleaved, the drift tilts no proxy's
+     * figure against another's, and the targets' ratios compare like with like.
+     */
+    static void interleavedSmall(List<Row> rows, Map<String, ProxyStart> proxies, String mode, int warm,
+                                 int seconds, int rounds) throws Exception {
+        Map<String, Process> running = new LinkedHashMap<>();
+        Map<String, Integer> ports = new LinkedHashMap<>();
+        int port = mode.equals("pinned") ? 18_620 : 18_600;
+        try {
+            for (Map.Entry<String, ProxyStart> proxy : proxies.entrySet()) {
+                if (proxy.getValue() != null) {
+                    port++;
+                    running.put(proxy.getKey(), proxy.getValue().start(port, mode.equals("pinned") ? "0" : null));
+                    ports.put(proxy.getKey(), port);
+                }
+            }
+            for (String proxy : running.keySet()) {
+                awaitPort(ports.get(proxy));
+                if (proxy.equals("Gatehouse") || proxy.equals("Undertow")) {
+                    wrk(ports.get(proxy), "/small", warm, null);
+                }
+            }
+            Map<String, List<double[]>> samples = new LinkedHashMap<>();
+            for (int round = 0; round < rounds; round++) {
+                for (Map.Entry<String, Process> proxy : running.entrySet()) {
+                    long before = cpuTicks(proxy.getValue());
+                    double[] result = wrk(ports.get(proxy.getKey()), "/small", seconds, null);
+                    long after = cpuTicks(proxy.getValue());
+                    double cpu = result[1] == 0 ? 0 : (after - before) * (1_000_000.0 / ticksPerSecond()) / result[1];
+                    samples.computeIfAbsent(proxy.getKey(), k -> new ArrayList<>()).add(new double[] {result[0], cpu});
+                }
+            }
+            for (Map.Entry<String, List<double[]>> sample : samples.entrySet()) {
+                Row old = find(rows, sample.getKey(), mode, "small");
+                if (old == null) {
+                    continue;
+                }
+                double rps = median(sample.getValue().stream().mapToDouble(s -> s[0]).toArray());
+                double cpu = median(sample.getValue().stream().mapToDouble(s -> s[1]).toArray());
+                rows.set(rows.indexOf(old), new Row(old.proxy(), old.mode(), old.size(), rps, cpu, old.p50(), old.p99(),
+                        old.p999(), old.rssIdleMib(), old.rssLoadMib(), old.errors()));
+                System.out.printf(Locale.ROOT, "%-9s %-6s small, median of %d interleaved rounds: %9.0f req/s %7.1f us CPU/req%n",
+                        sample.getKey(), mode, rounds, rps, cpu);
+            }
+        } finally {
+            for (Process process : running.values()) {
+                stop(process);
+            }
+        }
+    }
+
+    static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int middle = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 
     interface ProxyStart {
@@ -400,7 +466,10 @@ public final class Bench {
                 .append(". Proxies in front of a one-worker nginx origin on loopback; wrk with 2 threads and 64 connections")
                 .append(" for throughput and CPU per request; h2load over HTTP/1.1 at a fixed rate (small: 2,000/s, 64 KiB:")
                 .append(" 500/s, 1 MiB: 50/s) for latency. \"pinned\": the proxy alone on CPU 0, the origin and the load")
-                .append(" on CPU 1.\n\n");
+                .append(" on CPU 1.")
+                .append(quick ? "" : " Small responses, requests/s and CPU per request: the median of three rounds run with"
+                        + " every proxy up at once, visiting each in turn, so the machine's drift tilts none against another.")
+                .append("\n\n");
         out.append("| proxy | mode | size | requests/s | CPU us/request | p50 ms | p99 ms | p99.9 ms | RSS idle MiB | RSS load MiB |\n");
         out.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Row row : rows) {
