@@ -120,7 +120,7 @@ public final class Bench {
         }
         if (!quick) {
             for (String mode : cpus > 1 ? List.of("shared", "pinned") : List.of("shared")) {
-                interleavedSmall(rows, proxies, mode, warm, Math.max(4, saturate * 4 / 5), 3);
+                interleavedSmall(rows, proxies, mode, Math.max(3, warm * 3 / 4), Math.max(4, saturate * 3 / 5), 3);
             }
         }
         stop(originProcess);
