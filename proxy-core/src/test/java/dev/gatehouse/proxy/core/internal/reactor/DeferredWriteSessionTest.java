@@ -239,10 +239,7 @@ class DeferredWriteSessionTest {
                 List<KeySession> keys = connections.readyKeys();
                 List<DeferredWriteSession> sessions = writers(keys, 10);
                 for (int i = 0; i < 3; i++) {
-                    // The reactor hands the handler its plain session, the one that holds the key.
-                    WorkerThread worker = WorkerThread.callbackStarted(keys.get(i));
-                    sessions.get(i).setEvent(SelectionKey.OP_WRITE);
-                    worker.callbackEnded();
+                    wishToWrite(keys.get(i), sessions.get(i));
                     if (i < 2) {
                         assertThat(keys).as("nothing written before the last key of the select")
                                 .allSatisfy(key -> assertThat(key.handler.outputs).isZero());
@@ -269,9 +266,7 @@ class DeferredWriteSessionTest {
                 // The third key is cancelled before its turn, as a closed connection's is: no callback for it.
                 keys.get(2).key.cancel();
                 for (int i = 0; i < 2; i++) {
-                    WorkerThread worker = WorkerThread.callbackStarted(keys.get(i));
-                    sessions.get(i).setEvent(SelectionKey.OP_WRITE);
-                    worker.callbackEnded();
+                    wishToWrite(keys.get(i), sessions.get(i));
                 }
                 assertThat(keys.get(0).handler.outputs).isZero();
                 Selector selector = keys.get(0).key.selector();
@@ -286,6 +281,28 @@ class DeferredWriteSessionTest {
                 assertThat(keys.get(0).handler.outputs).isEqualTo(1);
                 assertThat(keys.get(1).handler.outputs).isEqualTo(1);
                 assertThat(keys.get(0).key.interestOps()).isEqualTo(SelectionKey.OP_READ);
+            });
+        }
+    }
+
+    @Test
+    void noMoreThanSixtyFourSessionsWaitForTheEndOfASelect() throws Throwable {
+        try (Connections connections = new Connections(70)) {
+            onIoThread(() -> {
+                List<KeySession> keys = connections.readyKeys();
+                List<DeferredWriteSession> sessions = writers(keys, 1);
+                for (int i = 0; i < 64; i++) {
+                    wishToWrite(keys.get(i), sessions.get(i));
+                    assertThat(keys.get(0).handler.outputs).isEqualTo(i < 63 ? 0 : 1);
+                }
+                assertThat(keys.subList(0, 64)).allSatisfy(key -> assertThat(key.handler.outputs).isEqualTo(1));
+                for (int i = 64; i < 70; i++) {
+                    wishToWrite(keys.get(i), sessions.get(i));
+                }
+                assertThat(keys).allSatisfy(key -> {
+                    assertThat(key.handler.outputs).isEqualTo(1);
+                    assertThat(key.key.interestOps()).isEqualTo(SelectionKey.OP_READ);
+                });
             });
         }
     }
@@ -365,6 +382,16 @@ class DeferredWriteSessionTest {
 
     private static DeferredWriteSession wrapped(KeySession key) {
         return DeferredWriteSession.wrap(key);
+    }
+
+    /**
+     * Plays the reactor's callback for one selected key whose handler wishes to write. The reactor hands the
+     * handler its plain session, the one that holds the key.
+     */
+    private static void wishToWrite(KeySession key, DeferredWriteSession session) {
+        WorkerThread worker = WorkerThread.callbackStarted(key);
+        session.setEvent(SelectionKey.OP_WRITE);
+        worker.callbackEnded();
     }
 
     /** Wraps each of {@code keys} with a handler that writes {@code bytes} once and is done. */
