@@ -120,7 +120,8 @@ public final class Bench {
         }
         if (!quick) {
             for (String mode : cpus > 1 ? List.of("shared", "pinned") : List.of("shared")) {
-                interleavedSmall(rows, proxies, mode, Math.max(3, warm * 3 / 4), Math.max(4, saturate * 3 / 5), 3);
+                interleavedSmall(rows, proxies, mode, Math.max(3, warm * 3 / 4), Math.max(4, saturate * 3 / 5),
+                        mode.equals("shared") ? Math.max(4, fixed * 3 / 5) : 0, 3);
             }
         }
         stop(originProcess);
@@ -134,12 +135,13 @@ public final class Bench {
 
     /**
      * Measures small responses again with every proxy running at once, in rounds that visit each in turn,
-     * and puts the median of the rounds (requests/s, CPU per request) in place of the sequential figure. The
+     * and puts the median of the rounds (requests/s, CPU per request and, in shared mode, the latency at the
+     * fixed rate) in place of the sequential figure. The
      * speed of a shared machine drifts over the minutes of a run; interleaved, the drift tilts no proxy's
      * figure against another's, and the targets' ratios compare like with like.
      */
     static void interleavedSmall(List<Row> rows, Map<String, ProxyStart> proxies, String mode, int warm,
-                                 int seconds, int rounds) throws Exception {
+                                 int seconds, int latencySeconds, int rounds) throws Exception {
         Map<String, Process> running = new LinkedHashMap<>();
         Map<String, Integer> ports = new LinkedHashMap<>();
         int port = mode.equals("pinned") ? 18_620 : 18_600;
@@ -167,6 +169,14 @@ public final class Bench {
                     samples.computeIfAbsent(proxy.getKey(), k -> new ArrayList<>()).add(new double[] {result[0], cpu});
                 }
             }
+            // Latency at the fixed rate too, in rounds of its own: a p99 is as sensitive to the drift as CPU.
+            Map<String, List<double[]>> latencies = new LinkedHashMap<>();
+            for (int round = 0; round < rounds && latencySeconds > 0; round++) {
+                for (String proxy : running.keySet()) {
+                    latencies.computeIfAbsent(proxy, k -> new ArrayList<>()).add(
+                            fixedRate("http://127.0.0.1:" + ports.get(proxy) + "/small", 2000, latencySeconds));
+                }
+            }
             for (Map.Entry<String, List<double[]>> sample : samples.entrySet()) {
                 Row old = find(rows, sample.getKey(), mode, "small");
                 if (old == null) {
@@ -174,10 +184,14 @@ public final class Bench {
                 }
                 double rps = median(sample.getValue().stream().mapToDouble(s -> s[0]).toArray());
                 double cpu = median(sample.getValue().stream().mapToDouble(s -> s[1]).toArray());
-                rows.set(rows.indexOf(old), new Row(old.proxy(), old.mode(), old.size(), rps, cpu, old.p50(), old.p99(),
-                        old.p999(), old.rssIdleMib(), old.rssLoadMib(), old.errors()));
-                System.out.printf(Locale.ROOT, "%-9s %-6s small, median of %d interleaved rounds: %9.0f req/s %7.1f us CPU/req%n",
-                        sample.getKey(), mode, rounds, rps, cpu);
+                List<double[]> latency = latencies.get(sample.getKey());
+                double p50 = latency == null ? old.p50() : median(latency.stream().mapToDouble(l -> l[0]).toArray());
+                double p99 = latency == null ? old.p99() : median(latency.stream().mapToDouble(l -> l[1]).toArray());
+                double p999 = latency == null ? old.p999() : median(latency.stream().mapToDouble(l -> l[2]).toArray());
+                rows.set(rows.indexOf(old), new Row(old.proxy(), old.mode(), old.size(), rps, cpu, p50, p99, p999,
+                        old.rssIdleMib(), old.rssLoadMib(), old.errors()));
+                System.out.printf(Locale.ROOT, "%-9s %-6s small, median of %d interleaved rounds: %9.0f req/s %7.1f us CPU/req"
+                        + "  p50 %6.2f p99 %6.2f p99.9 %6.2f ms%n", sample.getKey(), mode, rounds, rps, cpu, p50, p99, p999);
             }
         } finally {
             for (Process process : running.values()) {
@@ -467,8 +481,8 @@ public final class Bench {
                 .append(" for throughput and CPU per request; h2load over HTTP/1.1 at a fixed rate (small: 2,000/s, 64 KiB:")
                 .append(" 500/s, 1 MiB: 50/s) for latency. \"pinned\": the proxy alone on CPU 0, the origin and the load")
                 .append(" on CPU 1.")
-                .append(quick ? "" : " Small responses, requests/s and CPU per request: the median of three rounds run with"
-                        + " every proxy up at once, visiting each in turn, so the machine's drift tilts none against another.")
+                .append(quick ? "" : " Small responses, requests/s, CPU per request and latency: the median of three rounds run"
+                        + " with every proxy up at once, visiting each in turn, so the machine's drift tilts none against another.")
                 .append("\n\n");
         out.append("| proxy | mode | size | requests/s | CPU us/request | p50 ms | p99 ms | p99.9 ms | RSS idle MiB | RSS load MiB |\n");
         out.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
