@@ -217,8 +217,7 @@ public final class DeferredWriteSession implements ProtocolIOSession {
      * @return whether the key now holds the interest
      */
     boolean anchor() {
-        if (!delegate.isOpen() || secured()) {
-            // A TLS layer keeps its own account of the interest set; it is left alone.
+        if (!delegate.isOpen()) {
             return false;
         }
         if (key == null) {
@@ -252,7 +251,8 @@ public final class DeferredWriteSession implements ProtocolIOSession {
      * selector's own thread the change is seen by the next select, and HttpCore's setEvent and clearEvent
      * would also wake the selector, a system call for nothing.
      *
-     * @return false when the key is not known or is cancelled
+     * @return false when the key is not known or is cancelled, or when a TLS layer, which keeps its own
+     *     account of the interest set, sits between this session and the key
      */
     private boolean changeKey(int set, int clear) {
         if (key == null || secured()) {

@@ -60,7 +60,7 @@ public final class WorkerThread extends Thread {
      *
      * @return the I/O thread to hand to {@link #callbackEnded}, or null when the caller is not an I/O thread
      */
-    public static WorkerThread callbackStarted() {
+    static WorkerThread callbackStarted() {
         Thread current = Thread.currentThread();
         if (current instanceof WorkerThread) {
             WorkerThread worker = (WorkerThread) current;
