@@ -59,13 +59,13 @@ public final class Bench {
 
         Map<String, ProxyStart> proxies = new LinkedHashMap<>();
         proxies.put("direct", null);
-        proxies.put("Gatehouse", (port, cpu) -> start(pinned(cpu, List.of("java", "-Xmx64m", "-XX:+UseSerialGC",
+        proxies.put("Gatehouse", (port, cpu) -> start(pinned(cpu, List.of("java", "-Xmx48m", "-XX:+UseSerialGC",
                 "-XX:TrimNativeHeapInterval=2000",
                 "-jar", "proxy-examples/target/gatehouse.jar",
                 "--listen", "127.0.0.1:" + port, "--to", "http://127.0.0.1:" + origin)), "gatehouse"));
         proxies.put("nginx", (port, cpu) -> startNginxProxy(port, origin, cpu));
         proxies.put("HAProxy", (port, cpu) -> startHaproxy(port, origin, cpu));
-        proxies.put("Undertow", (port, cpu) -> start(pinned(cpu, List.of("java", "-Xmx64m", "-XX:+UseSerialGC",
+        proxies.put("Undertow", (port, cpu) -> start(pinned(cpu, List.of("java", "-Xmx48m", "-XX:+UseSerialGC",
                 "-XX:TrimNativeHeapInterval=2000",
                 "-jar", "bench/undertow-proxy/target/undertow-proxy.jar", String.valueOf(port),
                 String.valueOf(origin))), "undertow"));
