@@ -83,7 +83,7 @@ public final class Bench {
                 int target = process == null ? origin : port;
                 awaitPort(target);
                 long rssIdle = process == null ? 0 : rssMib(process);
-                boolean java = proxy.getKey().equals("Gatehouse") || proxy.getKey().equals("Undertow");
+                boolean java = isJvm(proxy.getKey());
                 if (java) {
                     wrk(target, "/small", warm, null);
                     if (mode.equals("shared")) {
@@ -158,7 +158,7 @@ public final class Bench {
             }
             for (String proxy : running.keySet()) {
                 awaitPort(ports.get(proxy));
-                if (proxy.equals("Gatehouse") || proxy.equals("Undertow")) {
+                if (isJvm(proxy)) {
                     wrk(ports.get(proxy), "/small", warm, null);
                     if (latencySeconds > 0) {
                         warmFixedRate(ports.get(proxy), latencySeconds);
@@ -204,6 +204,11 @@ public final class Bench {
                 stop(process);
             }
         }
+    }
+
+    /** The proxies that run on the JVM and get a warm-up before they are measured. */
+    static boolean isJvm(String proxy) {
+        return proxy.equals("Gatehouse") || proxy.equals("Undertow");
     }
 
     static double median(double[] values) {
@@ -497,7 +502,8 @@ public final class Bench {
                 .append(". Proxies in front of a one-worker nginx origin on loopback; wrk with 2 threads and 64 connections")
                 .append(" for throughput and CPU per request; h2load over HTTP/1.1 at a fixed rate (small: 2,000/s, 64 KiB:")
                 .append(" 500/s, 1 MiB: 50/s) for latency. \"pinned\": the proxy alone on CPU 0, the origin and the load")
-                .append(" on CPU 1.")
+                .append(" on CPU 1. JVM proxies are warmed with wrk and, before their latency is measured, one discarded"
+                        + " run at the fixed rate.")
                 .append(quick ? "" : " Small responses, requests/s, CPU per request and latency: the median of three rounds run"
                         + " with every proxy up at once, visiting each in turn, so the machine's drift tilts none against another.")
                 .append("\n\n");
