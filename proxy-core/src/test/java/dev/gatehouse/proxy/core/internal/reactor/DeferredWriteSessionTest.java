@@ -234,77 +234,65 @@ class DeferredWriteSessionTest {
 
     @Test
     void theWritesWishedForWhileTheKeysOfOneSelectAreHandledGoTogetherAfterTheLastKey() throws Throwable {
-        try (Connections connections = new Connections(3)) {
-            onIoThread(() -> {
-                List<KeySession> keys = connections.readyKeys();
-                List<DeferredWriteSession> sessions = writers(keys, 10);
-                for (int i = 0; i < 3; i++) {
-                    wishToWrite(keys.get(i), sessions.get(i));
-                    if (i < 2) {
-                        assertThat(keys).as("nothing written before the last key of the select")
-                                .allSatisfy(key -> assertThat(key.handler.outputs).isZero());
-                        assertThat(keys.get(0).key.interestOps() & SelectionKey.OP_WRITE)
-                                .as("the first waiting session's key holds the write interest meanwhile").isNotZero();
-                    }
+        onReadyWriters(3, 10, (keys, sessions) -> {
+            for (int i = 0; i < 3; i++) {
+                wishToWrite(keys.get(i), sessions.get(i));
+                if (i < 2) {
+                    assertThat(keys).as("nothing written before the last key of the select")
+                            .allSatisfy(key -> assertThat(key.handler.outputs).isZero());
+                    assertThat(keys.get(0).key.interestOps() & SelectionKey.OP_WRITE)
+                            .as("the first waiting session's key holds the write interest meanwhile").isNotZero();
                 }
-                assertThat(keys).allSatisfy(key -> {
-                    assertThat(key.handler.outputs).isEqualTo(1);
-                    assertThat(key.written).isEqualTo(10);
-                    assertThat(key.key.interestOps()).as("the interest set ends as it began").isEqualTo(SelectionKey.OP_READ);
-                    assertThat(key.calls).as("HttpCore's own setEvent, which wakes the selector, is not used").isEmpty();
-                });
+            }
+            assertThat(keys).allSatisfy(key -> {
+                assertThat(key.handler.outputs).isEqualTo(1);
+                assertThat(key.written).isEqualTo(10);
+                assertThat(key.key.interestOps()).as("the interest set ends as it began").isEqualTo(SelectionKey.OP_READ);
+                assertThat(key.calls).as("HttpCore's own setEvent, which wakes the selector, is not used").isEmpty();
             });
-        }
+        });
     }
 
     @Test
     void whenAKeyOfTheSelectProducesNoCallbackTheHeldInterestEndsTheNextSelectAtOnce() throws Throwable {
-        try (Connections connections = new Connections(3)) {
-            onIoThread(() -> {
-                List<KeySession> keys = connections.readyKeys();
-                List<DeferredWriteSession> sessions = writers(keys, 10);
-                // The third key is cancelled before its turn, as a closed connection's is: no callback for it.
-                keys.get(2).key.cancel();
-                for (int i = 0; i < 2; i++) {
-                    wishToWrite(keys.get(i), sessions.get(i));
-                }
-                assertThat(keys.get(0).handler.outputs).isZero();
-                Selector selector = keys.get(0).key.selector();
-                selector.selectedKeys().clear();
-                assertThat(selector.selectNow()).as("the next select does not wait").isPositive();
-                assertThat(keys.get(0).key.readyOps() & SelectionKey.OP_WRITE).isNotZero();
-                selector.selectedKeys().clear();
+        onReadyWriters(3, 10, (keys, sessions) -> {
+            // The third key is cancelled before its turn, as a closed connection's is: no callback for it.
+            keys.get(2).key.cancel();
+            for (int i = 0; i < 2; i++) {
+                wishToWrite(keys.get(i), sessions.get(i));
+            }
+            assertThat(keys.get(0).handler.outputs).isZero();
+            Selector selector = keys.get(0).key.selector();
+            selector.selectedKeys().clear();
+            assertThat(selector.selectNow()).as("the next select does not wait").isPositive();
+            assertThat(keys.get(0).key.readyOps() & SelectionKey.OP_WRITE).isNotZero();
+            selector.selectedKeys().clear();
 
-                // The reactor's next callback, whichever it is, ends the batch.
-                WorkerThread worker = WorkerThread.callbackStarted(keys.get(0));
-                worker.callbackEnded();
-                assertThat(keys.get(0).handler.outputs).isEqualTo(1);
-                assertThat(keys.get(1).handler.outputs).isEqualTo(1);
-                assertThat(keys.get(0).key.interestOps()).isEqualTo(SelectionKey.OP_READ);
-            });
-        }
+            // The reactor's next callback, whichever it is, ends the batch.
+            WorkerThread worker = WorkerThread.callbackStarted(keys.get(0));
+            worker.callbackEnded();
+            assertThat(keys.get(0).handler.outputs).isEqualTo(1);
+            assertThat(keys.get(1).handler.outputs).isEqualTo(1);
+            assertThat(keys.get(0).key.interestOps()).isEqualTo(SelectionKey.OP_READ);
+        });
     }
 
     @Test
     void noMoreThanSixtyFourSessionsWaitForTheEndOfASelect() throws Throwable {
-        try (Connections connections = new Connections(70)) {
-            onIoThread(() -> {
-                List<KeySession> keys = connections.readyKeys();
-                List<DeferredWriteSession> sessions = writers(keys, 1);
-                for (int i = 0; i < 64; i++) {
-                    wishToWrite(keys.get(i), sessions.get(i));
-                    assertThat(keys.get(0).handler.outputs).isEqualTo(i < 63 ? 0 : 1);
-                }
-                assertThat(keys.subList(0, 64)).allSatisfy(key -> assertThat(key.handler.outputs).isEqualTo(1));
-                for (int i = 64; i < 70; i++) {
-                    wishToWrite(keys.get(i), sessions.get(i));
-                }
-                assertThat(keys).allSatisfy(key -> {
-                    assertThat(key.handler.outputs).isEqualTo(1);
-                    assertThat(key.key.interestOps()).isEqualTo(SelectionKey.OP_READ);
-                });
+        onReadyWriters(70, 1, (keys, sessions) -> {
+            for (int i = 0; i < 64; i++) {
+                wishToWrite(keys.get(i), sessions.get(i));
+                assertThat(keys.get(0).handler.outputs).isEqualTo(i < 63 ? 0 : 1);
+            }
+            assertThat(keys.subList(0, 64)).allSatisfy(key -> assertThat(key.handler.outputs).isEqualTo(1));
+            for (int i = 64; i < 70; i++) {
+                wishToWrite(keys.get(i), sessions.get(i));
+            }
+            assertThat(keys).allSatisfy(key -> {
+                assertThat(key.handler.outputs).isEqualTo(1);
+                assertThat(key.key.interestOps()).isEqualTo(SelectionKey.OP_READ);
             });
-        }
+        });
     }
 
     @Test
@@ -314,6 +302,23 @@ class DeferredWriteSessionTest {
         assertThat(SelectorProbe.wrapsSession(Class.forName("org.apache.hc.core5.reactor.InternalDataChannel")))
                 .isTrue();
         assertThat(SelectorProbe.keyOf(new KeySession())).isNull();
+    }
+
+    private interface BatchBody {
+        void run(List<KeySession> keys, List<DeferredWriteSession> sessions) throws Exception;
+    }
+
+    /**
+     * Runs {@code body} on an I/O thread with {@code count} loopback connections readable in one select, each
+     * wrapped with a handler that writes {@code bytes} once.
+     */
+    private static void onReadyWriters(int count, int bytes, BatchBody body) throws Throwable {
+        try (Connections connections = new Connections(count)) {
+            onIoThread(() -> {
+                List<KeySession> keys = connections.readyKeys();
+                body.run(keys, writers(keys, bytes));
+            });
+        }
     }
 
     /** Loopback connections whose server ends are registered with a selector and readable at once. */
