@@ -17,6 +17,19 @@ final class HeadText {
         return c >= '0' && c <= '9';
     }
 
+    /** Returns true when {@code text} is one or more ASCII digits and nothing else. */
+    static boolean allDigits(String text) {
+        if (text.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < text.length(); i++) {
+            if (!isDigit(text.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Returns {@code text[from, to)} without leading and trailing OWS; the empty string shares one instance. */
     static String trimmed(CharArrayBuffer text, int from, int to) {
         int start = from;

@@ -218,13 +218,8 @@ public final class RequestHeadParser {
             if (port.isEmpty()) {
                 port = null;
             } else {
-                if (port.length() > 5) {
+                if (port.length() > 5 || !HeadText.allDigits(port)) {
                     return null;
-                }
-                for (int i = 0; i < port.length(); i++) {
-                    if (port.charAt(i) < '0' || port.charAt(i) > '9') {
-                        return null;
-                    }
                 }
                 int number = Integer.parseInt(port);
                 if (number < 1 || number > 65535) {

@@ -1,5 +1,6 @@
 package dev.gatehouse.proxy.core.internal.server;
 
+import static dev.gatehouse.proxy.core.internal.server.HeadText.allDigits;
 import static dev.gatehouse.proxy.core.internal.server.HeadText.isDigit;
 import static dev.gatehouse.proxy.core.internal.server.HeadText.trimmed;
 
@@ -193,7 +194,7 @@ final class StrictRequestParser implements NHttpMessageParser<HttpRequest> {
             throw bad("more than one Content-Length");
         }
         if (contentLength != null) {
-            if (contentLength.isEmpty() || contentLength.length() > 18 || !allDigits(contentLength)) {
+            if (contentLength.length() > 18 || !allDigits(contentLength)) {
                 throw bad("Content-Length is not a number of at most 18 digits");
             }
         }
@@ -216,15 +217,6 @@ final class StrictRequestParser implements NHttpMessageParser<HttpRequest> {
             }
         }
         return head;
-    }
-
-    private static boolean allDigits(String text) {
-        for (int i = 0; i < text.length(); i++) {
-            if (!isDigit(text.charAt(i))) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static ProtocolException bad(String reason) {
