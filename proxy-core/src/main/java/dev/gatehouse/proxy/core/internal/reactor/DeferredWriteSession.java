@@ -51,6 +51,8 @@ public final class DeferredWriteSession implements ProtocolIOSession {
 
     private final ProtocolIOSession delegate;
     private final WorkerThread owner;
+    /** Whether the proxy opened this connection to an upstream, rather than accepted it from a client. */
+    final boolean upstream;
     /** Commands enqueued on the owning thread inside a callback; HttpCore's own queue holds the others. */
     private final Queue<Command> commands = new ConcurrentLinkedQueue<>();
     /** Whether the handler wants to write, as it would read it from the selection key. */
@@ -66,18 +68,23 @@ public final class DeferredWriteSession implements ProtocolIOSession {
     /** Whether TLS was started through this wrapper; its layer keeps its own account of the interest set. */
     private volatile boolean tls;
 
-    private DeferredWriteSession(ProtocolIOSession delegate, WorkerThread owner) {
+    private DeferredWriteSession(ProtocolIOSession delegate, WorkerThread owner, boolean upstream) {
         this.delegate = delegate;
         this.owner = owner;
+        this.upstream = upstream;
     }
 
     /**
      * Wraps a session just created by the reactor. Must be called on the session's I/O thread, as HttpCore's
      * handler factories are; elsewhere the wrapper defers nothing.
+     *
+     * @param upstream true for a connection the proxy opened to an upstream, false for one a client opened;
+     *                 the thread writes to clients first (see {@link WorkerThread})
      */
-    public static DeferredWriteSession wrap(ProtocolIOSession session) {
+    public static DeferredWriteSession wrap(ProtocolIOSession session, boolean upstream) {
         Thread current = Thread.currentThread();
-        return new DeferredWriteSession(session, current instanceof WorkerThread ? (WorkerThread) current : null);
+        return new DeferredWriteSession(session, current instanceof WorkerThread ? (WorkerThread) current : null,
+                upstream);
     }
 
     /** Returns HttpCore's session, the one the reactor passes to the handler's callbacks. */

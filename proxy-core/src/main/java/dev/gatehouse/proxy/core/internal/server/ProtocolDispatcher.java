@@ -54,7 +54,7 @@ final class ProtocolDispatcher implements IOEventHandlerFactory {
     public IOEventHandler createHandler(ProtocolIOSession session, Object attachment) {
         // The duplexers write through the wrapper, so what they write from another session's callback on
         // this thread goes out when that callback returns, not a selector round later.
-        DeferredWriteSession deferring = DeferredWriteSession.wrap(session);
+        DeferredWriteSession deferring = DeferredWriteSession.wrap(session, attachment instanceof ClientEndpoint);
         if (attachment instanceof ClientEndpoint) {
             ClientEndpoint upstream = (ClientEndpoint) attachment;
             upstream.sessionCreated(deferring);

@@ -136,6 +136,40 @@ class DeferredWriteSessionTest {
     }
 
     @Test
+    void theWritesOfABatchGoToClientsFirstThenToUpstreamsEachInTheOrderTheyWereWished() throws Throwable {
+        onIoThread(() -> {
+            List<String> log = new ArrayList<>();
+            DeferredWriteSession upstreamA = logging("upstream A", true, log);
+            DeferredWriteSession clientA = logging("client A", false, log);
+            DeferredWriteSession upstreamB = logging("upstream B", true, log);
+            DeferredWriteSession clientB = logging("client B", false, log);
+            // A client whose flush makes another client wish to write (a response that completes another
+            // exchange): that one still goes before the upstreams.
+            DeferredWriteSession clientC = logging("client C", false, log);
+            KeySession wakerKey = new KeySession();
+            DeferredWriteSession waker = DeferredWriteSession.wrap(wakerKey, false);
+            wakerKey.handler = new RecordingHandler(handler -> {
+                log.add("client waker");
+                waker.write(ByteBuffer.allocate(1));
+                waker.clearEvent(SelectionKey.OP_WRITE);
+                clientC.setEvent(SelectionKey.OP_WRITE);
+            });
+
+            WorkerThread worker = WorkerThread.callbackStarted();
+            upstreamA.setEvent(SelectionKey.OP_WRITE);
+            clientA.setEvent(SelectionKey.OP_WRITE);
+            upstreamB.setEvent(SelectionKey.OP_WRITE);
+            waker.setEvent(SelectionKey.OP_WRITE);
+            clientB.setEvent(SelectionKey.OP_WRITE);
+            assertThat(log).isEmpty();
+            worker.callbackEnded();
+
+            assertThat(log).containsExactly("client A", "client waker", "client B", "client C", "upstream A",
+                    "upstream B");
+        });
+    }
+
+    @Test
     void outsideACallbackOrOnAnotherThreadTheKeyIsUsedAsBefore() throws Throwable {
         KeySession fromElsewhere = new KeySession();
         DeferredWriteSession[] holder = new DeferredWriteSession[1];
@@ -386,7 +420,19 @@ class DeferredWriteSessionTest {
     }
 
     private static DeferredWriteSession wrapped(KeySession key) {
-        return DeferredWriteSession.wrap(key);
+        return DeferredWriteSession.wrap(key, false);
+    }
+
+    /** A session wrapped for a client or an upstream connection, whose handler logs its name when it writes. */
+    private static DeferredWriteSession logging(String name, boolean upstream, List<String> log) {
+        KeySession key = new KeySession();
+        DeferredWriteSession session = DeferredWriteSession.wrap(key, upstream);
+        key.handler = new RecordingHandler(handler -> {
+            log.add(name);
+            session.write(ByteBuffer.allocate(1));
+            session.clearEvent(SelectionKey.OP_WRITE);
+        });
+        return session;
     }
 
     /**
