@@ -54,8 +54,9 @@ final class ProtocolDispatcher implements IOEventHandlerFactory {
     public IOEventHandler createHandler(ProtocolIOSession session, Object attachment) {
         // The duplexers write through the wrapper, so what they write from another session's callback on
         // this thread goes out when that callback returns, not a selector round later.
-        DeferredWriteSession deferring = DeferredWriteSession.wrap(session, attachment instanceof ClientEndpoint);
-        if (attachment instanceof ClientEndpoint) {
+        boolean upstreamSide = attachment instanceof ClientEndpoint;
+        DeferredWriteSession deferring = DeferredWriteSession.wrap(session, upstreamSide);
+        if (upstreamSide) {
             ClientEndpoint upstream = (ClientEndpoint) attachment;
             upstream.sessionCreated(deferring);
             ClientHttp1StreamDuplexer duplexer = new ProxyClientDuplexer(deferring, UpstreamFraming.INSTANCE,

@@ -445,11 +445,15 @@ class DeferredWriteSessionTest {
         worker.callbackEnded();
     }
 
-    /** Wraps each of {@code keys} with a handler that writes {@code bytes} once and is done. */
+    /**
+     * Wraps each of {@code keys} with a handler that writes {@code bytes} once and is done; every other one as
+     * an upstream connection, so the batch's limits are checked over both sides together.
+     */
     private static List<DeferredWriteSession> writers(List<KeySession> keys, int bytes) {
         List<DeferredWriteSession> sessions = new ArrayList<>();
-        for (KeySession key : keys) {
-            DeferredWriteSession session = wrapped(key);
+        for (int i = 0; i < keys.size(); i++) {
+            KeySession key = keys.get(i);
+            DeferredWriteSession session = DeferredWriteSession.wrap(key, i % 2 == 1);
             key.handler = writer(session, bytes, true);
             sessions.add(session);
         }
