@@ -85,9 +85,9 @@ class HeadWriterTest {
     void writesARequestLineAndNeverABreakingByte() throws Exception {
         BasicHttpRequest request = new BasicHttpRequest("GET", null, null, "/a?b=c");
         request.addHeader("Host", "example.com");
-        request.addHeader("X-Bad", "a\r\nInjected: 1\u0000\u00e9\u0100");
+        request.addHeader("X-Bad", "a\r\nInjected: 1\u0000\u00e9\u0100\t\u007fz\u0085");
         assertThat(written(new HeadWriter<>(), request))
-                .isEqualTo("GET /a?b=c HTTP/1.1\r\nHost: example.com\r\nX-Bad: a  Injected: 1 \u00e9 \r\n\r\n");
+                .isEqualTo("GET /a?b=c HTTP/1.1\r\nHost: example.com\r\nX-Bad: a  Injected: 1 \u00e9 \t z\u0085\r\n\r\n");
     }
 
     @Test
