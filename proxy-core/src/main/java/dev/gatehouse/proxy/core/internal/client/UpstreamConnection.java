@@ -1,12 +1,11 @@
 package dev.gatehouse.proxy.core.internal.client;
 
+import dev.gatehouse.proxy.core.internal.headers.FieldFacts;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.nio.channels.SocketChannel;
-import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
-import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpResponse;
 import org.apache.hc.core5.http.nio.AsyncClientExchangeHandler;
 import org.apache.hc.core5.http.nio.command.RequestExecutionCommand;
@@ -80,8 +79,9 @@ public final class UpstreamConnection implements ClientEndpoint {
      * margin is a second (half of it below 2 s).
      */
     public void keepAliveFrom(HttpResponse response) {
-        for (Iterator<Header> it = response.headerIterator("Keep-Alive"); it.hasNext(); ) {
-            for (String parameter : it.next().getValue().split(",")) {
+        String keepAlive = FieldFacts.of(response).keepAlive();
+        if (keepAlive != null) {
+            for (String parameter : keepAlive.split(",")) {
                 String trimmed = parameter.trim();
                 if (trimmed.regionMatches(true, 0, "timeout=", 0, 8)) {
                     try {

@@ -19,6 +19,7 @@ import dev.gatehouse.proxy.core.internal.client.UpstreamSaturatedException;
 import dev.gatehouse.proxy.core.internal.filter.ChainedExchange;
 import dev.gatehouse.proxy.core.internal.filter.FilterChainRunner;
 import dev.gatehouse.proxy.core.internal.filter.FilterException;
+import dev.gatehouse.proxy.core.internal.headers.FieldFacts;
 import dev.gatehouse.proxy.core.internal.headers.HeaderRules;
 import dev.gatehouse.proxy.core.internal.retry.RetryBudget;
 import dev.gatehouse.proxy.core.internal.retry.RetryRules;
@@ -36,7 +37,6 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -894,15 +894,11 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
     }
 
     private boolean clientWantsKeepAlive(boolean http10) {
-        boolean keepAlive = !http10;
-        for (Iterator<Header> it = clientHead.headerIterator("Connection"); it.hasNext(); ) {
-            String value = it.next().getValue();
-            if (HeaderRules.hasToken(value, "close")) {
-                return false;
-            }
-            keepAlive |= HeaderRules.hasToken(value, "keep-alive");
+        String connection = FieldFacts.of(clientHead).connection();
+        if (connection == null) {
+            return !http10;
         }
-        return keepAlive;
+        return !HeaderRules.hasToken(connection, "close") && (!http10 || HeaderRules.hasToken(connection, "keep-alive"));
     }
 
     private static boolean isHttp10(HttpRequest request) {

@@ -314,19 +314,21 @@ public final class HeaderRules {
      * {@code keep-alive} (hop-by-hop anyway) and the protected framing and routing headers; null when none.
      */
     private static List<String> connectionTokens(HttpMessage message) {
+        String connection = FieldFacts.of(message).connection();
+        if (connection == null || connection.equalsIgnoreCase("keep-alive") || connection.equalsIgnoreCase("close")) {
+            return null;                        // the usual values, which nominate nothing
+        }
         List<String> tokens = null;
-        for (Iterator<Header> it = message.headerIterator("Connection"); it.hasNext(); ) {
-            for (String token : it.next().getValue().split(",")) {
-                String name = token.trim();
-                if (name.isEmpty() || name.equalsIgnoreCase("close") || name.equalsIgnoreCase("keep-alive")
-                        || classifyRequest(name) == PROTECTED || name.equalsIgnoreCase("host")) {
-                    continue;
-                }
-                if (tokens == null) {
-                    tokens = new ArrayList<>(4);
-                }
-                tokens.add(name.toLowerCase(Locale.ROOT));
+        for (String token : connection.split(",")) {
+            String name = token.trim();
+            if (name.isEmpty() || name.equalsIgnoreCase("close") || name.equalsIgnoreCase("keep-alive")
+                    || classifyRequest(name) == PROTECTED || name.equalsIgnoreCase("host")) {
+                continue;
             }
+            if (tokens == null) {
+                tokens = new ArrayList<>(4);
+            }
+            tokens.add(name.toLowerCase(Locale.ROOT));
         }
         return tokens;
     }

@@ -30,6 +30,53 @@ final class HeadText {
         return true;
     }
 
+    /**
+     * Field names seen on nearly every message, in their usual spelling. A parsed name spelled exactly so is
+     * returned as this constant instead of a new string: no allocation, and the many case-insensitive
+     * comparisons against the same literals elsewhere end at the identity check. Indexed by length.
+     */
+    private static final String[][] KNOWN_NAMES = knownNames("Host", "Connection", "Content-Length",
+            "Content-Type", "Transfer-Encoding", "Date", "Server", "Last-Modified", "ETag", "Accept-Ranges",
+            "Accept", "Accept-Encoding", "Accept-Language", "User-Agent", "Keep-Alive", "Cache-Control", "Vary",
+            "Expires", "Location", "Cookie", "Set-Cookie", "Content-Encoding", "Authorization", "Referer",
+            "Origin", "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Request-Id", "Via",
+            "Forwarded", "Upgrade", "Expect", "TE", "Trailer", "Age", "If-None-Match", "If-Modified-Since");
+
+    private static String[][] knownNames(String... names) {
+        int longest = 0;
+        for (String name : names) {
+            longest = Math.max(longest, name.length());
+        }
+        String[][] byLength = new String[longest + 1][0];
+        for (String name : names) {
+            String[] row = byLength[name.length()];
+            row = java.util.Arrays.copyOf(row, row.length + 1);
+            row[row.length - 1] = name;
+            byLength[name.length()] = row;
+        }
+        return byLength;
+    }
+
+    /**
+     * Returns the field name {@code text[0, end)}: one of the known constants when spelled exactly as it,
+     * else a new string.
+     */
+    static String fieldName(CharArrayBuffer text, int end) {
+        if (end < KNOWN_NAMES.length) {
+            char[] chars = text.array();
+            for (String known : KNOWN_NAMES[end]) {
+                int i = 0;
+                while (i < end && chars[i] == known.charAt(i)) {
+                    i++;
+                }
+                if (i == end) {
+                    return known;
+                }
+            }
+        }
+        return text.substring(0, end);
+    }
+
     /** Returns {@code text[from, to)} without leading and trailing OWS; the empty string shares one instance. */
     static String trimmed(CharArrayBuffer text, int from, int to) {
         int start = from;

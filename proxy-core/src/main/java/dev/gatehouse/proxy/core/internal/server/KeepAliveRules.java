@@ -2,9 +2,8 @@ package dev.gatehouse.proxy.core.internal.server;
 
 import static dev.gatehouse.proxy.core.internal.headers.HeaderRules.hasToken;
 
-import java.util.Iterator;
+import dev.gatehouse.proxy.core.internal.headers.FieldFacts;
 import org.apache.hc.core5.http.ConnectionReuseStrategy;
-import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpRequest;
 import org.apache.hc.core5.http.HttpResponse;
 import org.apache.hc.core5.http.ProtocolVersion;
@@ -12,8 +11,9 @@ import org.apache.hc.core5.http.protocol.HttpContext;
 
 /**
  * Whether a connection may carry another message after this exchange: the decision of HttpCore's
- * {@code DefaultConnectionReuseStrategy}, made in one pass over each message's fields with no token
- * iterators (HttpCore's walks the fields up to seven times per exchange and allocates for each walk). A
+ * {@code DefaultConnectionReuseStrategy}, made from each message's {@link FieldFacts} (gathered by the
+ * parser for a parsed head, in one walk otherwise) with no token iterators (HttpCore's walks the fields up to
+ * seven times per exchange and allocates for each walk). A
  * connection is not reused when the request says {@code Connection: close} or carries both framing
  * fields; when a response that can have a body has no {@code Transfer-Encoding} and not exactly one
  * {@code Content-Length}; when an HTTP/1.0 response has a {@code Transfer-Encoding}; when a 204 has a body's
@@ -32,53 +32,18 @@ final class KeepAliveRules implements ConnectionReuseStrategy {
         String method = null;
         if (request != null) {
             method = request.getMethod();
-            boolean length = false;
-            boolean coding = false;
-            for (Iterator<Header> it = request.headerIterator(); it.hasNext(); ) {
-                Header header = it.next();
-                String name = header.getName();
-                if (name.equalsIgnoreCase("Content-Length")) {
-                    length = true;
-                } else if (name.equalsIgnoreCase("Transfer-Encoding")) {
-                    coding = true;
-                } else if (name.equalsIgnoreCase("Connection") && hasToken(header.getValue(), "close")) {
-                    return false;
-                }
-            }
-            if (length && coding) {
+            FieldFacts fields = FieldFacts.of(request);
+            if (fields.connection() != null && hasToken(fields.connection(), "close")
+                    || fields.contentLengths() > 0 && fields.transferEncodings() > 0) {
                 return false;
             }
         }
-        boolean coding = false;
-        int lengths = 0;
-        String firstLength = null;
-        boolean connection = false;
-        boolean connectionClose = false;
-        boolean connectionKeepAlive = false;
-        boolean proxyConnection = false;
-        boolean proxyClose = false;
-        boolean proxyKeepAlive = false;
-        for (Iterator<Header> it = response.headerIterator(); it.hasNext(); ) {
-            Header header = it.next();
-            String name = header.getName();
-            if (name.equalsIgnoreCase("Content-Length")) {
-                if (lengths++ == 0) {
-                    firstLength = header.getValue();
-                }
-            } else if (name.equalsIgnoreCase("Transfer-Encoding")) {
-                coding = true;
-            } else if (name.equalsIgnoreCase("Connection")) {
-                connection = true;
-                String value = header.getValue();
-                connectionClose |= hasToken(value, "close");
-                connectionKeepAlive |= hasToken(value, "keep-alive");
-            } else if (name.equalsIgnoreCase("Proxy-Connection")) {
-                proxyConnection = true;
-                String value = header.getValue();
-                proxyClose |= hasToken(value, "close");
-                proxyKeepAlive |= hasToken(value, "keep-alive");
-            }
-        }
+        FieldFacts fields = FieldFacts.of(response);
+        boolean coding = fields.transferEncodings() > 0;
+        int lengths = fields.contentLengths();
+        String firstLength = fields.contentLength();
+        // Proxy-Connection counts only when there is no Connection.
+        String connection = fields.connection() != null ? fields.connection() : fields.proxyConnection();
         int status = response.getCode();
         if (!coding && canHaveBody(method, status) && lengths != 1) {
             return false;
@@ -102,10 +67,8 @@ final class KeepAliveRules implements ConnectionReuseStrategy {
                 return false;
             }
         }
-        if (connection || proxyConnection) {
-            boolean close = connection ? connectionClose : proxyClose;
-            boolean keepAlive = connection ? connectionKeepAlive : proxyKeepAlive;
-            return http11 ? !close : keepAlive;
+        if (connection != null) {
+            return http11 ? !hasToken(connection, "close") : hasToken(connection, "keep-alive");
         }
         return http11;
     }

@@ -1,9 +1,8 @@
 package dev.gatehouse.proxy.core.internal.server;
 
+import dev.gatehouse.proxy.core.internal.headers.FieldFacts;
 import dev.gatehouse.proxy.core.internal.headers.HeaderRules;
-import java.util.Iterator;
 import java.util.Locale;
-import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpRequest;
 import org.apache.hc.core5.http.ProtocolVersion;
 
@@ -124,12 +123,9 @@ public final class RequestHeadParser {
             }
         }
 
-        String hostHeader = null;
-        int hostCount = 0;
-        for (Iterator<Header> it = request.headerIterator("Host"); it.hasNext(); ) {
-            hostHeader = it.next().getValue();
-            hostCount++;
-        }
+        FieldFacts fields = FieldFacts.of(request);
+        String hostHeader = fields.host();
+        int hostCount = fields.hosts();
         if (hostCount > 1) {
             return RequestHead.rejected(400, "more than one Host header");
         }
@@ -151,11 +147,8 @@ public final class RequestHeadParser {
         }
 
         boolean expectContinue = false;
-        int expectCount = 0;
-        for (Iterator<Header> it = request.headerIterator("Expect"); it.hasNext(); ) {
-            String value = it.next().getValue().trim();
-            expectCount++;
-            if (!value.equalsIgnoreCase("100-continue") || expectCount > 1) {
+        if (fields.expects() > 0) {
+            if (fields.expects() > 1 || !fields.expect().trim().equalsIgnoreCase("100-continue")) {
                 return RequestHead.rejected(417, "unsupported expectation");
             }
             expectContinue = true;

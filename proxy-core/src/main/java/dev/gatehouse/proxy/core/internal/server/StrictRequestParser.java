@@ -4,6 +4,7 @@ import static dev.gatehouse.proxy.core.internal.server.HeadText.allDigits;
 import static dev.gatehouse.proxy.core.internal.server.HeadText.isDigit;
 import static dev.gatehouse.proxy.core.internal.server.HeadText.trimmed;
 
+import dev.gatehouse.proxy.core.internal.headers.FieldFacts;
 import dev.gatehouse.proxy.core.internal.headers.HeaderRules;
 import java.io.IOException;
 import org.apache.hc.core5.http.HttpException;
@@ -13,8 +14,6 @@ import org.apache.hc.core5.http.NotImplementedException;
 import org.apache.hc.core5.http.ProtocolException;
 import org.apache.hc.core5.http.RequestHeaderFieldsTooLargeException;
 import org.apache.hc.core5.http.UnsupportedHttpVersionException;
-import org.apache.hc.core5.http.message.BasicHeader;
-import org.apache.hc.core5.http.message.BasicHttpRequest;
 import org.apache.hc.core5.http.nio.NHttpMessageParser;
 import org.apache.hc.core5.http.nio.SessionInputBuffer;
 import org.apache.hc.core5.util.CharArrayBuffer;
@@ -48,14 +47,10 @@ final class StrictRequestParser implements NHttpMessageParser<HttpRequest> {
     private final ClientLimits limits;
     private final DownstreamConnection connection;
     private final CharArrayBuffer line = new CharArrayBuffer(128);
-    private BasicHttpRequest request;
+    private ParsedRequest request;
     private int emptyLines;
     private int headerBytes;
     private int headers;
-    private String contentLength;
-    private int contentLengths;
-    private String transferEncoding;
-    private int transferEncodings;
 
     StrictRequestParser(ClientLimits limits, DownstreamConnection connection) {
         this.limits = limits;
@@ -68,10 +63,6 @@ final class StrictRequestParser implements NHttpMessageParser<HttpRequest> {
         emptyLines = 0;
         headerBytes = 0;
         headers = 0;
-        contentLength = null;
-        contentLengths = 0;
-        transferEncoding = null;
-        transferEncodings = 0;
     }
 
     @Override
@@ -123,7 +114,7 @@ final class StrictRequestParser implements NHttpMessageParser<HttpRequest> {
         }
     }
 
-    private static BasicHttpRequest requestLine(String text) throws HttpException {
+    private static ParsedRequest requestLine(String text) throws HttpException {
         int first = text.indexOf(' ');
         int second = first < 0 ? -1 : text.indexOf(' ', first + 1);
         if (first <= 0 || second < 0 || second == first + 1 || text.indexOf(' ', second + 1) >= 0) {
@@ -151,7 +142,7 @@ final class StrictRequestParser implements NHttpMessageParser<HttpRequest> {
             logger.debug("Refused a request head with 505: version {}", version);
             throw new UnsupportedHttpVersionException("505 HTTP Version Not Supported");
         }
-        BasicHttpRequest head = new BasicHttpRequest(method, null, null, target);
+        ParsedRequest head = new ParsedRequest(method, target);
         head.setVersion(minor == 0 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1);
         return head;
     }
@@ -176,21 +167,17 @@ final class StrictRequestParser implements NHttpMessageParser<HttpRequest> {
                 throw bad("a control byte in a header value");
             }
         }
-        String name = text.substring(0, colon);
+        String name = HeadText.fieldName(text, colon);
         String value = trimmed(text, colon + 1, text.length());
-        if (name.equalsIgnoreCase("Content-Length")) {
-            contentLengths++;
-            contentLength = value;
-        } else if (name.equalsIgnoreCase("Transfer-Encoding")) {
-            transferEncodings++;
-            transferEncoding = value;
-        }
-        request.addHeader(new BasicHeader(name, value));
+        request.addField(name, value);
     }
 
     /** Checks that the body's framing has exactly one reading. */
-    private HttpRequest framed(BasicHttpRequest head) throws HttpException {
-        if (contentLengths > 1) {
+    private static HttpRequest framed(ParsedRequest head) throws HttpException {
+        FieldFacts fields = head.fieldFacts();
+        String contentLength = fields.contentLength();
+        String transferEncoding = fields.transferEncoding();
+        if (fields.contentLengths() > 1) {
             throw bad("more than one Content-Length");
         }
         if (contentLength != null) {
@@ -198,7 +185,7 @@ final class StrictRequestParser implements NHttpMessageParser<HttpRequest> {
                 throw bad("Content-Length is not a number of at most 18 digits");
             }
         }
-        if (transferEncodings > 1) {
+        if (fields.transferEncodings() > 1) {
             throw bad("more than one Transfer-Encoding");
         }
         if (transferEncoding != null) {

@@ -10,8 +10,6 @@ import org.apache.hc.core5.http.HttpException;
 import org.apache.hc.core5.http.HttpResponse;
 import org.apache.hc.core5.http.HttpVersion;
 import org.apache.hc.core5.http.ProtocolException;
-import org.apache.hc.core5.http.message.BasicHeader;
-import org.apache.hc.core5.http.message.BasicHttpResponse;
 import org.apache.hc.core5.http.nio.NHttpMessageParser;
 import org.apache.hc.core5.http.nio.SessionInputBuffer;
 import org.apache.hc.core5.util.CharArrayBuffer;
@@ -36,7 +34,7 @@ final class UpstreamResponseParser implements NHttpMessageParser<HttpResponse> {
     private static final int MAX_EMPTY_LINES = 8;
 
     private final CharArrayBuffer line = new CharArrayBuffer(128);
-    private BasicHttpResponse response;
+    private ParsedResponse response;
     private String pendingName;
     private String pendingValue;
     private int emptyLines;
@@ -101,7 +99,7 @@ final class UpstreamResponseParser implements NHttpMessageParser<HttpResponse> {
 
     private void flushPending() {
         if (pendingName != null) {
-            response.addHeader(new BasicHeader(pendingName, pendingValue));
+            response.addField(pendingName, pendingValue);
             pendingName = null;
             pendingValue = null;
         }
@@ -124,11 +122,11 @@ final class UpstreamResponseParser implements NHttpMessageParser<HttpResponse> {
                 throw bad("a header name that is not a token");
             }
         }
-        pendingName = text.substring(0, nameEnd);
+        pendingName = HeadText.fieldName(text, nameEnd);
         pendingValue = trimmed(text, colon + 1, text.length());
     }
 
-    private static BasicHttpResponse statusLine(CharArrayBuffer text) throws HttpException {
+    private static ParsedResponse statusLine(CharArrayBuffer text) throws HttpException {
         int length = text.length();
         if (length < 12 || text.charAt(0) != 'H' || text.charAt(1) != 'T' || text.charAt(2) != 'T'
                 || text.charAt(3) != 'P' || text.charAt(4) != '/' || text.charAt(5) != '1' || text.charAt(6) != '.'
@@ -150,7 +148,7 @@ final class UpstreamResponseParser implements NHttpMessageParser<HttpResponse> {
             throw bad("a status code that is not three digits");
         }
         String reason = length > 13 ? trimmed(text, 13, length) : null;
-        BasicHttpResponse head = new BasicHttpResponse(code, reason);
+        ParsedResponse head = new ParsedResponse(code, reason);
         head.setVersion(text.charAt(7) == '0' ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1);
         return head;
     }
