@@ -20,6 +20,7 @@ import dev.gatehouse.proxy.core.internal.filter.ChainedExchange;
 import dev.gatehouse.proxy.core.internal.filter.FilterChainRunner;
 import dev.gatehouse.proxy.core.internal.filter.FilterException;
 import dev.gatehouse.proxy.core.internal.headers.FieldFacts;
+import dev.gatehouse.proxy.core.internal.headers.HeadResponse;
 import dev.gatehouse.proxy.core.internal.headers.HeaderRules;
 import dev.gatehouse.proxy.core.internal.retry.RetryBudget;
 import dev.gatehouse.proxy.core.internal.retry.RetryRules;
@@ -765,7 +766,7 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
 
     private void commit(ProxyResponse proposed) {
         ProxyResponse response = proposed;
-        BasicHttpResponse httpResponse;
+        HeadResponse httpResponse;
         EntityDetails entity = null;
         lock.lock();
         try {
@@ -810,12 +811,12 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
             int status = response.status();
             boolean headRequest = "HEAD".equals(clientHead.getMethod());
             boolean bodyAllowed = !headRequest && status != 204 && status != 304;
-            httpResponse = new BasicHttpResponse(status, ErrorResponses.reason(status));
+            httpResponse = new HeadResponse(status, ErrorResponses.reason(status));
             Headers headers = response.headers();
             for (int i = 0; i < headers.size(); i++) {
                 String name = headers.name(i);
                 if (!HeaderRules.isHopByHopResponseHeader(name) && !name.equalsIgnoreCase("Content-Length")) {
-                    httpResponse.addHeader(name, headers.value(i));
+                    httpResponse.addField(name, headers.value(i));
                 }
             }
             boolean http10 = isHttp10(clientHead);
@@ -824,9 +825,9 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
                         ? (current.responseEntity != null ? current.responseEntity.getContentLength() : 0)
                         : body.length();
                 if (length >= 0) {
-                    httpResponse.addHeader("Content-Length", Long.toString(length));
+                    httpResponse.addField("Content-Length", Long.toString(length));
                 } else if (!http10) {
-                    httpResponse.addHeader("Transfer-Encoding", "chunked");
+                    httpResponse.addField("Transfer-Encoding", "chunked");
                 } else {
                     closeAfterResponse = true;   // HTTP/1.0: the end of the body is the end of the connection
                     closeDelimited = true;
@@ -839,22 +840,22 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
                 String declared = fromUpstream ? response.header("Content-Length")
                         : headRequest ? Long.toString(body.length()) : null;
                 if (declared != null) {
-                    httpResponse.addHeader("Content-Length", declared);
+                    httpResponse.addField("Content-Length", declared);
                 }
             }
             if (fromUpstream && stickyCookie != null) {
-                httpResponse.addHeader("Set-Cookie", stickyCookie);
+                httpResponse.addField("Set-Cookie", stickyCookie);
             }
             if (!headers.contains("Date")) {
-                httpResponse.addHeader("Date", HttpDates.now());
+                httpResponse.addField("Date", HttpDates.now());
             }
             if (!fromUpstream && body.length() > 0 && !headers.contains("Content-Type")) {
-                httpResponse.addHeader("Content-Type", "text/plain; charset=utf-8");
+                httpResponse.addField("Content-Type", "text/plain; charset=utf-8");
             }
             if (closeAfterResponse || !clientWantsKeepAlive(http10)) {
-                httpResponse.addHeader("Connection", "close");
+                httpResponse.addField("Connection", "close");
             } else if (http10) {
-                httpResponse.addHeader("Connection", "keep-alive");
+                httpResponse.addField("Connection", "keep-alive");
             }
             responseCommitted = true;
             if (entity == null) {

@@ -385,45 +385,47 @@ public final class HeaderRules {
         return list.append(", ").append(trimmed);
     }
 
+    // The names are spelled as they usually come (and as the parsers' shared constants and this class's own
+    // fields are), so that a name which is one of them is matched by identity, before any case folding.
     private static int classifyRequest(String name) {
         switch (name.length()) {
             case 2:
-                return name.equalsIgnoreCase("te") ? TE : KEEP;
+                return name.equalsIgnoreCase("TE") ? TE : KEEP;
             case 4:
-                return name.equalsIgnoreCase("host") ? DROP : KEEP;
+                return name.equalsIgnoreCase("Host") ? DROP : KEEP;
             case 6:
-                return name.equalsIgnoreCase("expect") ? DROP : KEEP;
+                return name.equalsIgnoreCase("Expect") ? DROP : KEEP;
             case 7:
-                return name.equalsIgnoreCase("trailer") || name.equalsIgnoreCase("upgrade") ? HOP : KEEP;
+                return name.equalsIgnoreCase("Trailer") || name.equalsIgnoreCase("Upgrade") ? HOP : KEEP;
             case 9:
-                if (name.equalsIgnoreCase("forwarded")) {
+                if (name.equalsIgnoreCase("Forwarded")) {
                     return FORWARDED;
                 }
-                return name.equalsIgnoreCase("x-real-ip") ? UNTRUSTED_ONLY_DROP : KEEP;
+                return name.equalsIgnoreCase("X-Real-IP") ? UNTRUSTED_ONLY_DROP : KEEP;
             case 10:
-                return name.equalsIgnoreCase("connection") || name.equalsIgnoreCase("keep-alive") ? HOP : KEEP;
+                return name.equalsIgnoreCase("Connection") || name.equalsIgnoreCase("Keep-Alive") ? HOP : KEEP;
             case 14:
-                if (name.equalsIgnoreCase("content-length")) {
+                if (name.equalsIgnoreCase("Content-Length")) {
                     return PROTECTED;
                 }
-                return name.equalsIgnoreCase("http2-settings") ? HOP : KEEP;
+                return name.equalsIgnoreCase("HTTP2-Settings") ? HOP : KEEP;
             case 15:
-                return name.equalsIgnoreCase("x-forwarded-for") ? XFF : KEEP;
+                return name.equalsIgnoreCase("X-Forwarded-For") ? XFF : KEEP;
             case 16:
-                if (name.equalsIgnoreCase("x-forwarded-host")) {
+                if (name.equalsIgnoreCase("X-Forwarded-Host")) {
                     return XF_HOST;
                 }
-                if (name.equalsIgnoreCase("proxy-connection")) {
+                if (name.equalsIgnoreCase("Proxy-Connection")) {
                     return HOP;
                 }
-                return name.equalsIgnoreCase("x-forwarded-port") ? UNTRUSTED_ONLY_DROP : KEEP;
+                return name.equalsIgnoreCase("X-Forwarded-Port") ? UNTRUSTED_ONLY_DROP : KEEP;
             case 17:
-                if (name.equalsIgnoreCase("transfer-encoding")) {
+                if (name.equalsIgnoreCase("Transfer-Encoding")) {
                     return PROTECTED;
                 }
-                return name.equalsIgnoreCase("x-forwarded-proto") ? XF_PROTO : KEEP;
+                return name.equalsIgnoreCase("X-Forwarded-Proto") ? XF_PROTO : KEEP;
             case 19:
-                return name.equalsIgnoreCase("proxy-authorization") ? HOP : KEEP;
+                return name.equalsIgnoreCase("Proxy-Authorization") ? HOP : KEEP;
             default:
                 return KEEP;
         }
@@ -432,17 +434,17 @@ public final class HeaderRules {
     private static int classifyResponse(String name) {
         switch (name.length()) {
             case 2:
-                return name.equalsIgnoreCase("te") ? TE : KEEP;
+                return name.equalsIgnoreCase("TE") ? TE : KEEP;
             case 7:
-                return name.equalsIgnoreCase("trailer") || name.equalsIgnoreCase("upgrade") ? HOP : KEEP;
+                return name.equalsIgnoreCase("Trailer") || name.equalsIgnoreCase("Upgrade") ? HOP : KEEP;
             case 10:
-                return name.equalsIgnoreCase("connection") || name.equalsIgnoreCase("keep-alive") ? HOP : KEEP;
+                return name.equalsIgnoreCase("Connection") || name.equalsIgnoreCase("Keep-Alive") ? HOP : KEEP;
             case 16:
-                return name.equalsIgnoreCase("proxy-connection") ? HOP : KEEP;
+                return name.equalsIgnoreCase("Proxy-Connection") ? HOP : KEEP;
             case 17:
-                return name.equalsIgnoreCase("transfer-encoding") ? HOP : KEEP;
+                return name.equalsIgnoreCase("Transfer-Encoding") ? HOP : KEEP;
             case 18:
-                return name.equalsIgnoreCase("proxy-authenticate") ? HOP : KEEP;
+                return name.equalsIgnoreCase("Proxy-Authenticate") ? HOP : KEEP;
             default:
                 return KEEP;
         }

@@ -24,7 +24,8 @@ final class ProxyClientDuplexer extends ClientHttp1StreamDuplexer {
     ProxyClientDuplexer(ProtocolIOSession session, HttpProcessor processor, Http1Config config,
                         ConnectionReuseStrategy reuse, NHttpMessageParser<HttpResponse> parser,
                         NHttpMessageWriter<HttpRequest> writer) {
-        super(session, processor, config, CharCodingConfig.DEFAULT, reuse, parser, writer, null, null, null);
+        super(session, processor, config, CharCodingConfig.DEFAULT, reuse, parser, writer, FieldLength.INSTANCE,
+                FieldLength.INSTANCE, null);
         this.session = session;
     }
 

@@ -34,8 +34,8 @@ final class ProxyServerDuplexer extends ServerHttp1StreamDuplexer {
                         ConnectionReuseStrategy reuse, NHttpMessageParser<HttpRequest> parser,
                         NHttpMessageWriter<HttpResponse> writer, Callback<Exception> exceptionCallback,
                         ClientLimits limits) {
-        super(session, processor, handlers, scheme, config, CharCodingConfig.DEFAULT, reuse, parser, writer, null, null,
-                null, exceptionCallback);
+        super(session, processor, handlers, scheme, config, CharCodingConfig.DEFAULT, reuse, parser, writer,
+                FieldLength.INSTANCE, FieldLength.INSTANCE, null, exceptionCallback);
         this.session = session;
         this.limits = limits;
     }

@@ -5,6 +5,7 @@ import static dev.gatehouse.proxy.core.internal.server.HeadText.isDigit;
 import static dev.gatehouse.proxy.core.internal.server.HeadText.trimmed;
 
 import dev.gatehouse.proxy.core.internal.headers.FieldFacts;
+import dev.gatehouse.proxy.core.internal.headers.HeadRequest;
 import dev.gatehouse.proxy.core.internal.headers.HeaderRules;
 import java.io.IOException;
 import org.apache.hc.core5.http.HttpException;
@@ -47,7 +48,7 @@ final class StrictRequestParser implements NHttpMessageParser<HttpRequest> {
     private final ClientLimits limits;
     private final DownstreamConnection connection;
     private final CharArrayBuffer line = new CharArrayBuffer(128);
-    private ParsedRequest request;
+    private HeadRequest request;
     private int emptyLines;
     private int headerBytes;
     private int headers;
@@ -114,7 +115,7 @@ final class StrictRequestParser implements NHttpMessageParser<HttpRequest> {
         }
     }
 
-    private static ParsedRequest requestLine(String text) throws HttpException {
+    private static HeadRequest requestLine(String text) throws HttpException {
         int first = text.indexOf(' ');
         int second = first < 0 ? -1 : text.indexOf(' ', first + 1);
         if (first <= 0 || second < 0 || second == first + 1 || text.indexOf(' ', second + 1) >= 0) {
@@ -142,7 +143,7 @@ final class StrictRequestParser implements NHttpMessageParser<HttpRequest> {
             logger.debug("Refused a request head with 505: version {}", version);
             throw new UnsupportedHttpVersionException("505 HTTP Version Not Supported");
         }
-        ParsedRequest head = new ParsedRequest(method, target);
+        HeadRequest head = new HeadRequest(method, target);
         head.setVersion(minor == 0 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1);
         return head;
     }
@@ -173,7 +174,7 @@ final class StrictRequestParser implements NHttpMessageParser<HttpRequest> {
     }
 
     /** Checks that the body's framing has exactly one reading. */
-    private static HttpRequest framed(ParsedRequest head) throws HttpException {
+    private static HttpRequest framed(HeadRequest head) throws HttpException {
         FieldFacts fields = head.fieldFacts();
         String contentLength = fields.contentLength();
         String transferEncoding = fields.transferEncoding();

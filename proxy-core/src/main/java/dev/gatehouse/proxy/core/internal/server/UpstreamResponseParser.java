@@ -4,6 +4,7 @@ import static dev.gatehouse.proxy.core.internal.server.HeadText.isBlank;
 import static dev.gatehouse.proxy.core.internal.server.HeadText.isDigit;
 import static dev.gatehouse.proxy.core.internal.server.HeadText.trimmed;
 
+import dev.gatehouse.proxy.core.internal.headers.HeadResponse;
 import dev.gatehouse.proxy.core.internal.headers.HeaderRules;
 import java.io.IOException;
 import org.apache.hc.core5.http.HttpException;
@@ -34,7 +35,7 @@ final class UpstreamResponseParser implements NHttpMessageParser<HttpResponse> {
     private static final int MAX_EMPTY_LINES = 8;
 
     private final CharArrayBuffer line = new CharArrayBuffer(128);
-    private ParsedResponse response;
+    private HeadResponse response;
     private String pendingName;
     private String pendingValue;
     private int emptyLines;
@@ -126,7 +127,7 @@ final class UpstreamResponseParser implements NHttpMessageParser<HttpResponse> {
         pendingValue = trimmed(text, colon + 1, text.length());
     }
 
-    private static ParsedResponse statusLine(CharArrayBuffer text) throws HttpException {
+    private static HeadResponse statusLine(CharArrayBuffer text) throws HttpException {
         int length = text.length();
         if (length < 12 || text.charAt(0) != 'H' || text.charAt(1) != 'T' || text.charAt(2) != 'T'
                 || text.charAt(3) != 'P' || text.charAt(4) != '/' || text.charAt(5) != '1' || text.charAt(6) != '.'
@@ -148,7 +149,7 @@ final class UpstreamResponseParser implements NHttpMessageParser<HttpResponse> {
             throw bad("a status code that is not three digits");
         }
         String reason = length > 13 ? trimmed(text, 13, length) : null;
-        ParsedResponse head = new ParsedResponse(code, reason);
+        HeadResponse head = new HeadResponse(code, reason);
         head.setVersion(text.charAt(7) == '0' ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1);
         return head;
     }
