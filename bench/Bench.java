@@ -60,7 +60,8 @@ public final class Bench {
         Map<String, ProxyStart> proxies = new LinkedHashMap<>();
         proxies.put("direct", null);
         proxies.put("Gatehouse", (port, cpu) -> start(pinned(cpu, List.of("java", "-Xmx48m", "-XX:+UseSerialGC",
-                "-XX:TrimNativeHeapInterval=2000",
+                "-XX:TrimNativeHeapInterval=2000", "-XX:CompileCommand=quiet",
+                "-XX:CompileCommand=dontinline,java.util.regex.Pattern*::match",
                 "-jar", "proxy-examples/target/gatehouse.jar",
                 "--listen", "127.0.0.1:" + port, "--to", "http://127.0.0.1:" + origin)), "gatehouse"));
         proxies.put("nginx", (port, cpu) -> startNginxProxy(port, origin, cpu));
