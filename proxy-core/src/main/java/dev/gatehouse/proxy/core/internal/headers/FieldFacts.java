@@ -17,7 +17,7 @@ import org.apache.hc.core5.http.HttpMessage;
  */
 public final class FieldFacts {
 
-    /** A message that carries the facts of its own fields, gathered when it was parsed; its fields do not change after. */
+    /** A message that carries the facts of its own fields, kept true as fields are added, replaced or removed. */
     public interface Carrier {
 
         /** Returns the facts of this message's fields. */
@@ -87,6 +87,11 @@ public final class FieldFacts {
         if (message instanceof Carrier) {
             return ((Carrier) message).fieldFacts();
         }
+        return walk(message);
+    }
+
+    /** Gathers the facts of {@code message} with one walk over its fields, whatever it carries. */
+    static FieldFacts walk(HttpMessage message) {
         FieldFacts facts = new FieldFacts();
         for (Iterator<Header> it = message.headerIterator(); it.hasNext(); ) {
             Header header = it.next();

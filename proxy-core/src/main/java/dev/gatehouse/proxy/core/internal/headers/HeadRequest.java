@@ -1,15 +1,20 @@
 package dev.gatehouse.proxy.core.internal.headers;
 
+import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.message.BasicHeader;
 import org.apache.hc.core5.http.message.BasicHttpRequest;
 
 /**
- * A request head that notes the {@link FieldFacts} of its fields as they are added: the head the client's
- * parser reads. Fields go in through {@link #addField} only, and none changes afterwards.
+ * A request head that carries the {@link FieldFacts} of its fields: the head the client's parser reads.
+ *
+ * <p>Adding a field notes it; replacing or removing fields drops the facts, and the next question walks the
+ * fields once. The facts decide framing (the duplexers read body lengths
+ * from them through {@code FieldLength}), so they must never disagree with the fields, whoever changes them.
  */
 public final class HeadRequest extends BasicHttpRequest implements FieldFacts.Carrier {
 
-    private final FieldFacts facts = new FieldFacts();
+    /** What the fields say; null after a field was replaced or removed, until asked again. */
+    private FieldFacts facts = new FieldFacts();
 
     public HeadRequest(String method, String target) {
         super(method, null, null, target);
@@ -18,11 +23,57 @@ public final class HeadRequest extends BasicHttpRequest implements FieldFacts.Ca
     /** Adds a field and notes what it says. */
     public void addField(String name, String value) {
         addHeader(new BasicHeader(name, value));
-        facts.add(name, value);
+    }
+
+    @Override
+    public void addHeader(Header header) {
+        super.addHeader(header);
+        if (facts != null) {
+            facts.add(header.getName(), header.getValue());
+        }
+    }
+
+    @Override
+    public void setHeader(Header header) {
+        super.setHeader(header);
+        facts = null;
+    }
+
+    @Override
+    public void setHeaders(Header... headers) {
+        super.setHeaders(headers);
+        facts = null;
+    }
+
+    @Override
+    public boolean removeHeader(Header header) {
+        facts = null;
+        return super.removeHeader(header);
+    }
+
+    @Override
+    public boolean removeHeaders(Header header) {
+        facts = null;
+        return super.removeHeaders(header);
+    }
+
+    @Override
+    public boolean removeHeaders(String name) {
+        facts = null;
+        return super.removeHeaders(name);
+    }
+
+    @Override
+    public void clear() {
+        super.clear();
+        facts = null;
     }
 
     @Override
     public FieldFacts fieldFacts() {
+        if (facts == null) {
+            facts = FieldFacts.walk(this);
+        }
         return facts;
     }
 }

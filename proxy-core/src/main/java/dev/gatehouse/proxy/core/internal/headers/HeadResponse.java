@@ -1,16 +1,21 @@
 package dev.gatehouse.proxy.core.internal.headers;
 
+import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.message.BasicHeader;
 import org.apache.hc.core5.http.message.BasicHttpResponse;
 
 /**
- * A response head that notes the {@link FieldFacts} of its fields as they are added: the head the upstream's
- * parser reads, and the head the proxy writes to its client. Fields go in through {@link #addField} only, and
- * none changes afterwards.
+ * A response head that carries the {@link FieldFacts} of its fields: the head the upstream's parser reads,
+ * and the head the proxy writes to its client.
+ *
+ * <p>Adding a field notes it; replacing or removing fields drops the facts, and the next question walks the
+ * fields once. The facts decide framing (the duplexers read body lengths
+ * from them through {@code FieldLength}), so they must never disagree with the fields, whoever changes them.
  */
 public final class HeadResponse extends BasicHttpResponse implements FieldFacts.Carrier {
 
-    private final FieldFacts facts = new FieldFacts();
+    /** What the fields say; null after a field was replaced or removed, until asked again. */
+    private FieldFacts facts = new FieldFacts();
 
     public HeadResponse(int code, String reason) {
         super(code, reason);
@@ -19,11 +24,57 @@ public final class HeadResponse extends BasicHttpResponse implements FieldFacts.
     /** Adds a field and notes what it says. */
     public void addField(String name, String value) {
         addHeader(new BasicHeader(name, value));
-        facts.add(name, value);
+    }
+
+    @Override
+    public void addHeader(Header header) {
+        super.addHeader(header);
+        if (facts != null) {
+            facts.add(header.getName(), header.getValue());
+        }
+    }
+
+    @Override
+    public void setHeader(Header header) {
+        super.setHeader(header);
+        facts = null;
+    }
+
+    @Override
+    public void setHeaders(Header... headers) {
+        super.setHeaders(headers);
+        facts = null;
+    }
+
+    @Override
+    public boolean removeHeader(Header header) {
+        facts = null;
+        return super.removeHeader(header);
+    }
+
+    @Override
+    public boolean removeHeaders(Header header) {
+        facts = null;
+        return super.removeHeaders(header);
+    }
+
+    @Override
+    public boolean removeHeaders(String name) {
+        facts = null;
+        return super.removeHeaders(name);
+    }
+
+    @Override
+    public void clear() {
+        super.clear();
+        facts = null;
     }
 
     @Override
     public FieldFacts fieldFacts() {
+        if (facts == null) {
+            facts = FieldFacts.walk(this);
+        }
         return facts;
     }
 }

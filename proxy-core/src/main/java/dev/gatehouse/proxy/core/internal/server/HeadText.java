@@ -1,5 +1,6 @@
 package dev.gatehouse.proxy.core.internal.server;
 
+import java.util.Arrays;
 import org.apache.hc.core5.util.CharArrayBuffer;
 
 /** Character tests and trimming shared by the proxy's two head parsers, the client's and the upstream's. */
@@ -50,7 +51,7 @@ final class HeadText {
         String[][] byLength = new String[longest + 1][0];
         for (String name : names) {
             String[] row = byLength[name.length()];
-            row = java.util.Arrays.copyOf(row, row.length + 1);
+            row = Arrays.copyOf(row, row.length + 1);
             row[row.length - 1] = name;
             byLength[name.length()] = row;
         }
