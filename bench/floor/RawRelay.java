@@ -81,6 +81,8 @@ public final class RawRelay {
         if (client == null) {
             return;
         }
+        // A blocking connect on the selector thread: loopback answers at once, and the floor measures
+        // requests on connections that stay open, not connects.
         SocketChannel upstream = SocketChannel.open(origin);
         for (SocketChannel channel : new SocketChannel[] {client, upstream}) {
             channel.configureBlocking(false);
