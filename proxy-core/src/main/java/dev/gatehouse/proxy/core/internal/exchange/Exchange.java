@@ -1032,7 +1032,8 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
                 from.connection.keepAliveFrom(response);
             }
             // HttpCore frames such a response as chunked; bytes after it could be read as another response.
-            from.noReuse = response.containsHeader("Transfer-Encoding") && response.containsHeader("Content-Length");
+            FieldFacts facts = FieldFacts.of(response);
+            from.noReuse = facts.transferEncodings() > 0 && facts.contentLengths() > 0;
             if (from.entity != null && !from.requestComplete && response.getCode() >= 300) {
                 // HttpCore stops sending the request body after an early final response (RFC 9110 15.5):
                 // the rest of the client's body is dropped and neither connection is reused.
