@@ -20,6 +20,7 @@ import dev.gatehouse.proxy.core.internal.filter.ChainedExchange;
 import dev.gatehouse.proxy.core.internal.filter.FilterChainRunner;
 import dev.gatehouse.proxy.core.internal.filter.FilterException;
 import dev.gatehouse.proxy.core.internal.headers.FieldFacts;
+import dev.gatehouse.proxy.core.internal.headers.HeadRequest;
 import dev.gatehouse.proxy.core.internal.headers.HeadResponse;
 import dev.gatehouse.proxy.core.internal.headers.HeaderRules;
 import dev.gatehouse.proxy.core.internal.retry.RetryBudget;
@@ -57,7 +58,6 @@ import org.apache.hc.core5.http.ProtocolException;
 import org.apache.hc.core5.http.ProtocolVersion;
 import org.apache.hc.core5.http.RequestNotExecutedException;
 import org.apache.hc.core5.http.impl.BasicEntityDetails;
-import org.apache.hc.core5.http.message.BasicHttpRequest;
 import org.apache.hc.core5.http.message.BasicHttpResponse;
 import org.apache.hc.core5.http.nio.AsyncServerExchangeHandler;
 import org.apache.hc.core5.http.nio.CapacityChannel;
@@ -674,7 +674,9 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
         // A filter that set its own path takes over from the route's rewrite.
         String path = request.path().equals(originalRequest.path()) ? match.rewrite(request.path()) : request.path();
         String target = request.query() == null ? path : path + "?" + request.query();
-        BasicHttpRequest upstreamHead = new BasicHttpRequest(request.method(), null, null, target);
+        // A head that notes its fields as they are added: the upstream connection's keep-alive decision reads
+        // them from there instead of walking the fields again.
+        HeadRequest upstreamHead = new HeadRequest(request.method(), target);
         String host;
         switch (route.hostHeader()) {
             case UPSTREAM:

@@ -7,9 +7,11 @@ import org.apache.hc.core5.http.message.BasicHttpRequest;
 /**
  * A request head that carries the {@link FieldFacts} of its fields: the head the client's parser reads.
  *
- * <p>Adding a field notes it; replacing or removing fields drops the facts, and the next question walks the
- * fields once. The facts decide framing (the duplexers read body lengths
- * from them through {@code FieldLength}), so they must never disagree with the fields, whoever changes them.
+ * <p>Adding a field notes it; replacing or removing fields drops the facts (a removal that finds nothing
+ * changes nothing), and the next question walks the fields once. The facts decide framing (the duplexers read
+ * body lengths from them through {@code FieldLength}), so they must never disagree with the fields, whoever
+ * changes them. A field removed through a header iterator is not seen: nothing does that but HttpCore's
+ * {@code removeHeaders}, which is overridden here.
  */
 public final class HeadRequest extends BasicHttpRequest implements FieldFacts.Carrier {
 
@@ -47,20 +49,29 @@ public final class HeadRequest extends BasicHttpRequest implements FieldFacts.Ca
 
     @Override
     public boolean removeHeader(Header header) {
-        facts = null;
-        return super.removeHeader(header);
+        boolean removed = super.removeHeader(header);
+        if (removed) {
+            facts = null;
+        }
+        return removed;
     }
 
     @Override
     public boolean removeHeaders(Header header) {
-        facts = null;
-        return super.removeHeaders(header);
+        boolean removed = super.removeHeaders(header);
+        if (removed) {
+            facts = null;
+        }
+        return removed;
     }
 
     @Override
     public boolean removeHeaders(String name) {
-        facts = null;
-        return super.removeHeaders(name);
+        boolean removed = super.removeHeaders(name);
+        if (removed) {
+            facts = null;
+        }
+        return removed;
     }
 
     @Override

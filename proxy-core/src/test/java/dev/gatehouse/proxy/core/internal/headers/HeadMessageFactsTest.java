@@ -48,4 +48,20 @@ class HeadMessageFactsTest {
         assertThat(request.fieldFacts().hosts()).isZero();
         assertThat(request.fieldFacts().contentLength()).isNull();
     }
+
+    @Test
+    void aRemovalThatFindsNothingKeepsTheFactsAsNoted() {
+        // The upstream request goes through a framing step that removes any length fields before adding its own.
+        HeadRequest request = new HeadRequest("GET", "/");
+        request.addField("Host", "a.example");
+        FieldFacts noted = request.fieldFacts();
+        request.removeHeaders("Content-Length");
+        request.removeHeaders(new BasicHeader("Transfer-Encoding", "chunked"));
+        request.removeHeader(new BasicHeader("Host", "b.example"));
+        assertThat(request.fieldFacts()).isSameAs(noted);
+
+        request.addHeader("Content-Length", "0");
+        assertThat(request.fieldFacts()).isSameAs(noted);
+        assertThat(noted.contentLength()).isEqualTo("0");
+    }
 }
