@@ -49,25 +49,21 @@ public final class HeadRequest extends BasicHttpRequest implements FieldFacts.Ca
 
     @Override
     public boolean removeHeader(Header header) {
-        boolean removed = super.removeHeader(header);
-        if (removed) {
-            facts = null;
-        }
-        return removed;
+        return dropFactsIf(super.removeHeader(header));
     }
 
     @Override
     public boolean removeHeaders(Header header) {
-        boolean removed = super.removeHeaders(header);
-        if (removed) {
-            facts = null;
-        }
-        return removed;
+        return dropFactsIf(super.removeHeaders(header));
     }
 
     @Override
     public boolean removeHeaders(String name) {
-        boolean removed = super.removeHeaders(name);
+        return dropFactsIf(super.removeHeaders(name));
+    }
+
+    /** Drops the facts when a removal removed something; one that found nothing changed nothing. */
+    private boolean dropFactsIf(boolean removed) {
         if (removed) {
             facts = null;
         }
