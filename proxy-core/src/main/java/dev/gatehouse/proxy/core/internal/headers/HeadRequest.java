@@ -1,86 +1,96 @@
 package dev.gatehouse.proxy.core.internal.headers;
 
-import org.apache.hc.core5.http.Header;
-import org.apache.hc.core5.http.message.BasicHeader;
-import org.apache.hc.core5.http.message.BasicHttpRequest;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.Objects;
+import org.apache.hc.core5.http.HttpRequest;
+import org.apache.hc.core5.net.URIAuthority;
 
 /**
- * A request head that carries the {@link FieldFacts} of its fields: the head the client's parser reads.
- *
- * <p>Adding a field notes it; replacing or removing fields drops the facts (a removal that finds nothing
- * changes nothing), and the next question walks the fields once. The facts decide framing (the duplexers read
- * body lengths from them through {@code FieldLength}), so they must never disagree with the fields, whoever
- * changes them. A field removed through a header iterator is not seen: nothing does that but HttpCore's
- * {@code removeHeaders}, which is overridden here.
+ * A request head: the head the client's parser reads, and the head the proxy sends upstream. Its fields
+ * and their {@link FieldFacts} are kept by {@link HeadMessage}. The target is sent as it is given, in
+ * origin form; scheme and authority serve only {@link #getUri()}.
  */
-public final class HeadRequest extends BasicHttpRequest implements FieldFacts.Carrier {
+public final class HeadRequest extends HeadMessage implements HttpRequest {
 
-    /** What the fields say; null after a field was replaced or removed, until asked again. */
-    private FieldFacts facts = new FieldFacts();
+    private final String method;
+    private String path;
+    private String scheme;
+    private URIAuthority authority;
 
     public HeadRequest(String method, String target) {
-        super(method, null, null, target);
-    }
-
-    /** Adds a field and notes what it says. */
-    public void addField(String name, String value) {
-        addHeader(new BasicHeader(name, value));
+        this.method = Objects.requireNonNull(method, "method");
+        this.path = target;
     }
 
     @Override
-    public void addHeader(Header header) {
-        super.addHeader(header);
-        if (facts != null) {
-            facts.add(header.getName(), header.getValue());
+    public String getMethod() {
+        return method;
+    }
+
+    @Override
+    public String getPath() {
+        return path;
+    }
+
+    @Override
+    public void setPath(String path) {
+        this.path = path;
+    }
+
+    @Override
+    public String getScheme() {
+        return scheme;
+    }
+
+    @Override
+    public void setScheme(String scheme) {
+        this.scheme = scheme;
+    }
+
+    @Override
+    public URIAuthority getAuthority() {
+        return authority;
+    }
+
+    @Override
+    public void setAuthority(URIAuthority authority) {
+        this.authority = authority;
+    }
+
+    @Override
+    public String getRequestUri() {
+        return path;
+    }
+
+    @Override
+    public URI getUri() throws URISyntaxException {
+        StringBuilder uri = new StringBuilder();
+        if (authority != null) {
+            uri.append(scheme != null ? scheme : "http").append("://").append(authority);
         }
-    }
-
-    @Override
-    public void setHeader(Header header) {
-        super.setHeader(header);
-        facts = null;
-    }
-
-    @Override
-    public void setHeaders(Header... headers) {
-        super.setHeaders(headers);
-        facts = null;
-    }
-
-    @Override
-    public boolean removeHeader(Header header) {
-        return dropFactsIf(super.removeHeader(header));
-    }
-
-    @Override
-    public boolean removeHeaders(Header header) {
-        return dropFactsIf(super.removeHeaders(header));
-    }
-
-    @Override
-    public boolean removeHeaders(String name) {
-        return dropFactsIf(super.removeHeaders(name));
-    }
-
-    /** Drops the facts when a removal removed something; one that found nothing changed nothing. */
-    private boolean dropFactsIf(boolean removed) {
-        if (removed) {
-            facts = null;
+        if (path == null) {
+            uri.append('/');
+        } else {
+            if (uri.length() > 0 && !path.startsWith("/")) {
+                uri.append('/');
+            }
+            uri.append(path);
         }
-        return removed;
+        return new URI(uri.toString());
     }
 
     @Override
-    public void clear() {
-        super.clear();
-        facts = null;
+    public void setUri(URI uri) {
+        scheme = uri.getScheme();
+        authority = uri.getHost() != null ? new URIAuthority(uri.getRawUserInfo(), uri.getHost(), uri.getPort()) : null;
+        String rawPath = uri.getRawPath();
+        String query = uri.getRawQuery();
+        path = (rawPath == null || rawPath.isEmpty() ? "/" : rawPath) + (query != null ? "?" + query : "");
     }
 
     @Override
-    public FieldFacts fieldFacts() {
-        if (facts == null) {
-            facts = FieldFacts.walk(this);
-        }
-        return facts;
+    public String toString() {
+        return appendFields(new StringBuilder().append(method).append(' ').append(path)).toString();
     }
 }

@@ -113,10 +113,10 @@ public final class HeaderRules {
         String priorHost = null;
         StringBuilder priorForwarded = null;
         boolean trailers = false;
-        for (Iterator<Header> it = request.headerIterator(); it.hasNext(); ) {
-            Header header = it.next();
-            String name = header.getName();
-            String value = header.getValue();
+        HeadMessage fields = HeadMessage.fieldsOf(request);
+        for (int i = 0, n = fields.fieldCount(); i < n; i++) {
+            String name = fields.fieldName(i);
+            String value = fields.fieldValue(i);
             switch (classifyRequest(name)) {
                 case KEEP:
                     // A name with '_' is dropped, as nginx does: CGI-style backends read X_A as X-A, so
@@ -219,11 +219,11 @@ public final class HeaderRules {
     public Headers forwardResponse(HttpMessage response, String version) {
         List<String> nominated = connectionTokens(response);
         Headers.Builder out = Headers.builder();
-        for (Iterator<Header> it = response.headerIterator(); it.hasNext(); ) {
-            Header header = it.next();
-            String name = header.getName();
+        HeadMessage fields = HeadMessage.fieldsOf(response);
+        for (int i = 0, n = fields.fieldCount(); i < n; i++) {
+            String name = fields.fieldName(i);
             if (classifyResponse(name) == KEEP && (nominated == null || !contains(nominated, name))) {
-                out.add(name, header.getValue());
+                out.add(name, fields.fieldValue(i));
             }
         }
         out.add("Via", version + " " + viaName);

@@ -1,10 +1,9 @@
 package dev.gatehouse.proxy.core.internal.server;
 
+import dev.gatehouse.proxy.core.internal.headers.HeadMessage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.Iterator;
 import java.util.Locale;
-import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpMessage;
 import org.apache.hc.core5.http.HttpRequest;
 import org.apache.hc.core5.http.HttpResponse;
@@ -60,12 +59,12 @@ final class HeadWriter<T extends HttpMessage> implements NHttpMessageWriter<T> {
             append(VERSION);
         }
         crlf();
-        for (Iterator<Header> it = message.headerIterator(); it.hasNext(); ) {
-            Header header = it.next();
-            append(header.getName());
+        HeadMessage fields = HeadMessage.fieldsOf(message);
+        for (int i = 0, n = fields.fieldCount(); i < n; i++) {
+            append(fields.fieldName(i));
             appendByte(':');
             appendByte(' ');
-            String value = header.getValue();
+            String value = fields.fieldValue(i);
             if (value != null) {
                 append(value);
             }
