@@ -335,6 +335,11 @@ public final class Headers implements Iterable<Map.Entry<String, String>> {
     public static final class Builder {
         private String[] fields;
         private int size;
+        /**
+         * True once {@link #build()} handed {@link #fields} to a Headers: a removal copies it first. Adding
+         * writes only past the built size, which no Headers reads, so it copies nothing.
+         */
+        private boolean shared;
 
         private Builder(int capacity) {
             this.fields = capacity == 0 ? NO_FIELDS : new String[2 * capacity];
@@ -357,7 +362,14 @@ public final class Headers implements Iterable<Map.Entry<String, String>> {
         public Builder remove(String name) {
             requireNonNull(name, "name");
             int kept = 0;
-            for (int i = 0; i < size; i++) {
+            while (kept < size && !fields[2 * kept].equalsIgnoreCase(name)) {
+                kept++;
+            }
+            if (kept == size) {
+                return this;
+            }
+            unshare();
+            for (int i = kept + 1; i < size; i++) {
                 if (!fields[2 * i].equalsIgnoreCase(name)) {
                     fields[2 * kept] = fields[2 * i];
                     fields[2 * kept + 1] = fields[2 * i + 1];
@@ -367,6 +379,13 @@ public final class Headers implements Iterable<Map.Entry<String, String>> {
             Arrays.fill(fields, 2 * kept, 2 * size, null);
             size = kept;
             return this;
+        }
+
+        private void unshare() {
+            if (shared) {
+                fields = fields.clone();
+                shared = false;
+            }
         }
 
         /** Returns the first value of {@code name} added so far, or null. */
@@ -381,12 +400,18 @@ public final class Headers implements Iterable<Map.Entry<String, String>> {
 
         /** Returns the headers built so far. */
         public Headers build() {
-            return size == 0 ? EMPTY : new Headers(Arrays.copyOf(fields, 2 * size), size);
+            if (size == 0) {
+                return EMPTY;
+            }
+            // The array is handed over rather than copied; the builder copies it before it removes anything.
+            shared = true;
+            return new Headers(fields, size);
         }
 
         Builder addUnchecked(String name, String value) {
             if (2 * size == fields.length) {
                 fields = Arrays.copyOf(fields, Math.max(8, fields.length * 2));
+                shared = false;
             }
             fields[2 * size] = name;
             fields[2 * size + 1] = value;

@@ -70,4 +70,20 @@ class HeadersTest {
         assertThat(first.first("a")).isEqualTo("3");
         assertThat(builder.build().size()).isEqualTo(1);
     }
+
+    @Test
+    void aBuilderChangedAfterBuildLeavesWhatItBuiltAlone() {
+        Headers.Builder builder = Headers.builder().add("A", "1").add("B", "2");
+        Headers first = builder.build();
+        builder.add("C", "3");
+        Headers second = builder.build();
+        builder.remove("a").set("B", "9");
+        Headers third = builder.build();
+        builder.remove("nothing").add("D", "4");
+
+        assertThat(first).isEqualTo(Headers.of("A", "1", "B", "2"));
+        assertThat(second).isEqualTo(Headers.of("A", "1", "B", "2", "C", "3"));
+        assertThat(third).isEqualTo(Headers.of("C", "3", "B", "9"));
+        assertThat(builder.build()).isEqualTo(Headers.of("C", "3", "B", "9", "D", "4"));
+    }
 }

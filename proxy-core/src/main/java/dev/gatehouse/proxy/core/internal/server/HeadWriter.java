@@ -23,6 +23,8 @@ final class HeadWriter<T extends HttpMessage> implements NHttpMessageWriter<T> {
     private static final byte[] VERSION = {'H', 'T', 'T', 'P', '/', '1', '.', '1'};
 
     private byte[] bytes = new byte[1024];
+    /** A view of {@link #bytes}, kept so that writing a head wraps nothing anew. */
+    private ByteBuffer view = ByteBuffer.wrap(bytes);
     private char[] chars = new char[256];
     private int length;
 
@@ -71,7 +73,8 @@ final class HeadWriter<T extends HttpMessage> implements NHttpMessageWriter<T> {
             crlf();
         }
         crlf();
-        buffer.write(ByteBuffer.wrap(bytes, 0, length));
+        view.clear().limit(length);
+        buffer.write(view);              // copied out in full: the view is free again on return
     }
 
     private void append(String text) {
@@ -120,6 +123,7 @@ final class HeadWriter<T extends HttpMessage> implements NHttpMessageWriter<T> {
     private void ensure(int more) {
         if (length + more > bytes.length) {
             bytes = java.util.Arrays.copyOf(bytes, Math.max(bytes.length * 2, length + more));
+            view = ByteBuffer.wrap(bytes);
         }
     }
 }

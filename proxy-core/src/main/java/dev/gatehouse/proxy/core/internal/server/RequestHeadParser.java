@@ -166,6 +166,17 @@ public final class RequestHeadParser {
         if (raw.isEmpty()) {
             return null;
         }
+        if (isNormal(raw, scheme)) {
+            return raw;                  // the usual case: nothing to change, so nothing to copy
+        }
+        return normalizeInFull(raw, scheme);
+    }
+
+    /** {@link #normalizeAuthority} without its shortcut for authorities that are already normal. */
+    static String normalizeInFull(String raw, String scheme) {
+        if (raw.isEmpty()) {
+            return null;
+        }
         String host;
         String port = null;
         if (raw.charAt(0) == '[') {
@@ -227,6 +238,46 @@ public final class RequestHeadParser {
         }
         String lower = host.toLowerCase(Locale.ROOT);
         return port == null ? lower : lower + ":" + port;
+    }
+
+    /**
+     * Returns true when {@code raw} is a valid authority that {@link #normalizeAuthority} would return
+     * unchanged: a host name or IPv4 address in lower case without a trailing dot, and no port or a port
+     * without leading zeros that is not the scheme's default. Anything else takes the general path.
+     */
+    private static boolean isNormal(String raw, String scheme) {
+        int length = raw.length();
+        int colon = -1;
+        for (int i = 0; i < length; i++) {
+            char c = raw.charAt(i);
+            if (c == ':') {
+                colon = i;
+                break;
+            }
+            if (!(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_' || c == '~')) {
+                return false;
+            }
+        }
+        int hostEnd = colon < 0 ? length : colon;
+        if (hostEnd == 0 || raw.charAt(hostEnd - 1) == '.') {
+            return false;
+        }
+        if (colon < 0) {
+            return true;
+        }
+        int digits = length - colon - 1;
+        if (digits < 1 || digits > 5 || raw.charAt(colon + 1) == '0') {
+            return false;
+        }
+        int port = 0;
+        for (int i = colon + 1; i < length; i++) {
+            char c = raw.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+            port = port * 10 + (c - '0');
+        }
+        return port <= 65535 && !(port == 80 && scheme.equals("http")) && !(port == 443 && scheme.equals("https"));
     }
 
     /** Returns the host of an authority: without port, without brackets. */

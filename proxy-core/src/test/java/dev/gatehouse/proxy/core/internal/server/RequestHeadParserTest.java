@@ -115,4 +115,27 @@ class RequestHeadParserTest {
         assertThat(RequestHeadParser.normalizePercent("/a%2Fb", false)).isEqualTo("/a%2Fb");
         assertThat(RequestHeadParser.normalizePercent("/a%5cb", true)).isNull();
     }
+
+    @Test
+    void theShortcutForNormalAuthoritiesAgreesWithTheFullNormalization() {
+        String[] fixed = {"a", "a.b", "a.b.", ".", "-", "A.b", "a:", "a:0", "a:08080", "a:8080", "a:80", "a:443",
+            "a:65535", "a:65536", "a:123456", "127.0.0.1:18500", "[::1]:8080", "a:b", ":80", "a_b~c:1", "a b"};
+        for (String raw : fixed) {
+            for (String scheme : new String[] {"http", "https"}) {
+                assertThat(RequestHeadParser.normalizeAuthority(raw, scheme)).as(raw + " " + scheme)
+                        .isEqualTo(RequestHeadParser.normalizeInFull(raw, scheme));
+            }
+        }
+        java.util.Random random = new java.util.Random(7);
+        String alphabet = "ab0189.:-_~A[]% ";
+        for (int n = 0; n < 20000; n++) {
+            StringBuilder raw = new StringBuilder();
+            for (int i = random.nextInt(9); i > 0; i--) {
+                raw.append(alphabet.charAt(random.nextInt(alphabet.length())));
+            }
+            String text = raw.toString();
+            assertThat(RequestHeadParser.normalizeAuthority(text, "http")).as(text)
+                    .isEqualTo(RequestHeadParser.normalizeInFull(text, "http"));
+        }
+    }
 }
