@@ -43,6 +43,10 @@ final class HeadText {
             "Origin", "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Request-Id", "Via",
             "Forwarded", "Upgrade", "Expect", "TE", "Trailer", "Age", "If-None-Match", "If-Modified-Since");
 
+    /** The methods of RFC 9110 and PATCH, returned as constants like the known field names. */
+    private static final String[][] KNOWN_METHODS = knownNames("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS",
+            "PATCH", "CONNECT", "TRACE");
+
     private static String[][] knownNames(String... names) {
         int longest = 0;
         for (String name : names) {
@@ -63,9 +67,18 @@ final class HeadText {
      * else a new string.
      */
     static String fieldName(CharArrayBuffer text, int end) {
-        if (end < KNOWN_NAMES.length) {
+        return known(KNOWN_NAMES, text, end);
+    }
+
+    /** Returns the method {@code text[0, end)}: a constant for the common ones spelled exactly so, else a new string. */
+    static String method(CharArrayBuffer text, int end) {
+        return known(KNOWN_METHODS, text, end);
+    }
+
+    private static String known(String[][] byLength, CharArrayBuffer text, int end) {
+        if (end < byLength.length) {
             char[] chars = text.array();
-            for (String known : KNOWN_NAMES[end]) {
+            for (String known : byLength[end]) {
                 int i = 0;
                 while (i < end && chars[i] == known.charAt(i)) {
                     i++;

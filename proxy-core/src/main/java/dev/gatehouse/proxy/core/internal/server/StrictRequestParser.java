@@ -95,7 +95,7 @@ final class StrictRequestParser implements NHttpMessageParser<HttpRequest> {
                 if (line.length() > limits.maxRequestLine()) {
                     throw tooLarge("request line longer than " + limits.maxRequestLine() + " bytes");
                 }
-                request = requestLine(line.toString());
+                request = requestLine(line);
                 headerBytes = line.length() + 2;
                 continue;
             }
@@ -115,32 +115,35 @@ final class StrictRequestParser implements NHttpMessageParser<HttpRequest> {
         }
     }
 
-    private static HeadRequest requestLine(String text) throws HttpException {
-        int first = text.indexOf(' ');
-        int second = first < 0 ? -1 : text.indexOf(' ', first + 1);
-        if (first <= 0 || second < 0 || second == first + 1 || text.indexOf(' ', second + 1) >= 0) {
+    /** Reads the request line in place: only the target becomes a new string, and an uncommon method. */
+    private static HeadRequest requestLine(CharArrayBuffer text) throws HttpException {
+        int length = text.length();
+        int first = text.indexOf(' ', 0, length);
+        int second = first < 0 ? -1 : text.indexOf(' ', first + 1, length);
+        if (first <= 0 || second < 0 || second == first + 1 || text.indexOf(' ', second + 1, length) >= 0) {
             throw bad("malformed request line");
         }
-        String method = text.substring(0, first);
+        String method = HeadText.method(text, first);
         if (!HeaderRules.isToken(method)) {
             throw bad("method is not a token");
         }
-        String target = text.substring(first + 1, second);
-        for (int i = 0; i < target.length(); i++) {
-            char c = target.charAt(i);
+        for (int i = first + 1; i < second; i++) {
+            char c = text.charAt(i);
             if (c <= 0x20 || c >= 0x7f) {
                 throw bad("control, space or non-ASCII byte in the request target");
             }
         }
-        String version = text.substring(second + 1);
-        if (version.length() != 8 || !version.startsWith("HTTP/") || !isDigit(version.charAt(5))
-                || version.charAt(6) != '.' || !isDigit(version.charAt(7))) {
+        String target = text.substring(first + 1, second);
+        int v = second + 1;
+        if (length - v != 8 || text.charAt(v) != 'H' || text.charAt(v + 1) != 'T' || text.charAt(v + 2) != 'T'
+                || text.charAt(v + 3) != 'P' || text.charAt(v + 4) != '/' || !isDigit(text.charAt(v + 5))
+                || text.charAt(v + 6) != '.' || !isDigit(text.charAt(v + 7))) {
             throw bad("malformed protocol version");
         }
-        int major = version.charAt(5) - '0';
-        int minor = version.charAt(7) - '0';
+        int major = text.charAt(v + 5) - '0';
+        int minor = text.charAt(v + 7) - '0';
         if (major != 1 || minor > 1) {
-            logger.debug("Refused a request head with 505: version {}", version);
+            logger.debug("Refused a request head with 505: version {}", text.substring(v, length));
             throw new UnsupportedHttpVersionException("505 HTTP Version Not Supported");
         }
         HeadRequest head = new HeadRequest(method, target);

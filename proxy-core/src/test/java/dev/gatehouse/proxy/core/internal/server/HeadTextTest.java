@@ -32,6 +32,15 @@ class HeadTextTest {
     }
 
     @Test
+    void aCommonMethodIsTheSharedConstantAndAnyOtherIsReadAsItCame() {
+        assertThat(HeadText.method(line("GET / HTTP/1.1"), 3)).isSameAs("GET");
+        assertThat(HeadText.method(line("OPTIONS * HTTP/1.1"), 7)).isSameAs("OPTIONS");
+        String lower = HeadText.method(line("get / HTTP/1.1"), 3);
+        assertThat(lower).isEqualTo("get").isNotSameAs("get");
+        assertThat(HeadText.method(line("PROPFIND / HTTP/1.1"), 8)).isEqualTo("PROPFIND");
+    }
+
+    @Test
     void allDigitsMeansOneOrMoreDigitsAndNothingElse() {
         assertThat(HeadText.allDigits("0123")).isTrue();
         assertThat(HeadText.allDigits("")).isFalse();
