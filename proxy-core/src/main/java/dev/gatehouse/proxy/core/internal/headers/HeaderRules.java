@@ -178,7 +178,7 @@ public final class HeaderRules {
         out.add("X-Forwarded-Host", priorHost != null && !priorHost.isEmpty() ? priorHost : host);
         String element = last.element;
         out.add("Forwarded", priorForwarded == null ? element : priorForwarded.append(", ").append(element).toString());
-        out.add("Via", version.equals("1.0") ? via10 : version.equals("1.1") ? via11 : version + " " + viaName);
+        out.add("Via", via(version));
         return out.build();
     }
 
@@ -226,8 +226,13 @@ public final class HeaderRules {
                 out.add(name, fields.fieldValue(i));
             }
         }
-        out.add("Via", version + " " + viaName);
+        out.add("Via", via(version));
         return out.build();
+    }
+
+    /** Returns the {@code Via} value for a message of {@code version}; the usual two are made once. */
+    private String via(String version) {
+        return version.equals("1.1") ? via11 : version.equals("1.0") ? via10 : version + " " + viaName;
     }
 
     /**
