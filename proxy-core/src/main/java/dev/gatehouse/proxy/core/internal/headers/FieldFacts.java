@@ -17,13 +17,6 @@ import org.apache.hc.core5.http.HttpMessage;
  */
 public final class FieldFacts {
 
-    /** A message that carries the facts of its own fields, kept true as fields are added, replaced or removed. */
-    public interface Carrier {
-
-        /** Returns the facts of this message's fields. */
-        FieldFacts fieldFacts();
-    }
-
     private int contentLengths;
     private String contentLength;
     private int transferEncodings;
@@ -82,10 +75,13 @@ public final class FieldFacts {
         return before == null ? value : before + "," + value;
     }
 
-    /** Returns the facts {@code message} carries, or gathers them with one walk over its fields. */
+    /**
+     * Returns the facts {@code message} carries when it is one of the proxy's heads ({@link HeadMessage}), or
+     * gathers them with one walk over its fields.
+     */
     public static FieldFacts of(HttpMessage message) {
-        if (message instanceof Carrier) {
-            return ((Carrier) message).fieldFacts();
+        if (message instanceof HeadMessage) {
+            return ((HeadMessage) message).fieldFacts();
         }
         return walk(message);
     }

@@ -25,7 +25,7 @@ import org.apache.hc.core5.http.message.BasicHeader;
  * (the duplexers read body lengths from them through {@code FieldLength}), so they must never disagree with
  * the fields, whoever changes them. Not thread-safe: a head belongs to one exchange at a time.
  */
-public abstract class HeadMessage implements HttpMessage, FieldFacts.Carrier {
+public abstract class HeadMessage implements HttpMessage {
 
     private static final Header[] NO_HEADERS = new Header[0];
 
@@ -81,7 +81,7 @@ public abstract class HeadMessage implements HttpMessage, FieldFacts.Carrier {
         }
     }
 
-    @Override
+    /** Returns what the fields say, kept true as fields are added, replaced or removed. */
     public final FieldFacts fieldFacts() {
         if (facts == null) {
             FieldFacts gathered = new FieldFacts();

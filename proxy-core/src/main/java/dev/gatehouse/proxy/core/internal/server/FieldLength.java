@@ -1,6 +1,7 @@
 package dev.gatehouse.proxy.core.internal.server;
 
 import dev.gatehouse.proxy.core.internal.headers.FieldFacts;
+import dev.gatehouse.proxy.core.internal.headers.HeadMessage;
 import org.apache.hc.core5.http.ContentLengthStrategy;
 import org.apache.hc.core5.http.HttpException;
 import org.apache.hc.core5.http.HttpMessage;
@@ -22,8 +23,8 @@ final class FieldLength implements ContentLengthStrategy {
 
     @Override
     public long determineLength(HttpMessage message) throws HttpException {
-        if (message instanceof FieldFacts.Carrier) {
-            FieldFacts fields = ((FieldFacts.Carrier) message).fieldFacts();
+        if (message instanceof HeadMessage) {
+            FieldFacts fields = ((HeadMessage) message).fieldFacts();
             if (fields.transferEncodings() == 0 && fields.contentLengths() <= 1) {
                 String value = fields.contentLength();
                 if (value == null) {

@@ -3,6 +3,7 @@ package dev.gatehouse.proxy.core.internal.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.proxy.core.internal.headers.FieldFacts;
+import dev.gatehouse.proxy.core.internal.headers.HeadMessage;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
@@ -96,8 +97,8 @@ class UpstreamResponseParserTest {
                 + "Keep-Alive: timeout=5\r\nContent-Length: 3\r\nProxy-Connection: close\r\n"
                 + "X-Folded: a\r\n b\r\nTransfer-Encoding: chunked\r\n\r\n");
 
-        assertThat(response).isInstanceOf(FieldFacts.Carrier.class);
-        FieldFacts carried = ((FieldFacts.Carrier) response).fieldFacts();
+        assertThat(response).isInstanceOf(HeadMessage.class);
+        FieldFacts carried = ((HeadMessage) response).fieldFacts();
         assertThat(carried).usingRecursiveComparison().isEqualTo(walked(response));
         assertThat(carried.connection()).isEqualTo("keep-alive,X-Internal");
         assertThat(carried.keepAlive()).isEqualTo("timeout=5");
