@@ -301,7 +301,14 @@ public final class Headers implements Iterable<Map.Entry<String, String>> {
         }
     }
 
-    static boolean isTokenChar(char c) {
+    /**
+     * Returns true for a character an RFC 9110 token may hold: letters, digits and {@code !#$%&'*+-.^_`|~}.
+     * A header name, and a method, is one or more of them.
+     *
+     * @param c the character
+     * @return true when {@code c} is a token character
+     */
+    public static boolean isTokenChar(char c) {
         return c < 128 && TOKEN_CHARS[c];
     }
 

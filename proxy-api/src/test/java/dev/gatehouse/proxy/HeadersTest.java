@@ -86,4 +86,14 @@ class HeadersTest {
         assertThat(third).isEqualTo(Headers.of("C", "3", "B", "9"));
         assertThat(builder.build()).isEqualTo(Headers.of("C", "3", "B", "9", "D", "4"));
     }
+
+    @Test
+    void tokenCharactersAreTheOnesOfRfc9110() {
+        for (char c : "azAZ09!#$%&'*+-.^_`|~".toCharArray()) {
+            assertThat(Headers.isTokenChar(c)).as("'%s'", c).isTrue();
+        }
+        for (char c : " \t\u0000\u007f():;<=>?@[]{}\\\"/,\u00e9\u0100".toCharArray()) {
+            assertThat(Headers.isTokenChar(c)).as("0x%x", (int) c).isFalse();
+        }
+    }
 }

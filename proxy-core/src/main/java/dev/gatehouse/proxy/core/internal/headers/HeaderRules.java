@@ -295,19 +295,9 @@ public final class HeaderRules {
         out.append('"');
     }
 
-    /** Returns true for an RFC 9110 token character. */
+    /** Returns true for an RFC 9110 token character; the table is the API's, so both modules judge alike. */
     public static boolean isTokenChar(char c) {
-        return c < 128 && TOKEN_CHARS[c];
-    }
-
-    /** RFC 9110 tchar, indexed by character: one load per character instead of a search. */
-    private static final boolean[] TOKEN_CHARS = new boolean[128];
-
-    static {
-        for (int c = 0; c < 128; c++) {
-            TOKEN_CHARS[c] = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-                    || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
-        }
+        return Headers.isTokenChar(c);
     }
 
     /** Returns true when {@code text} is a non-empty RFC 9110 token. */
