@@ -18,7 +18,8 @@ import org.apache.hc.core5.http.message.BasicHeader;
  * fields by index ({@link #fieldCount()}, {@link #fieldName}, {@link #fieldValue}) and adds them as strings,
  * so a field costs no object of its own. HttpCore's {@code Header} views are made only when something asks
  * for them through {@link HttpMessage}, whose contract this class keeps: names compare without case, a
- * replacement replaces the first field of that name, a removal removes every field equal to the one given.
+ * replacement replaces the first field of that name, {@code removeHeader} removes the first field equal to
+ * the one given.
  *
  * <p>Adding a field notes it in the facts; replacing or removing fields drops the facts (a removal that
  * finds nothing changes nothing), and the next question reads the fields once. The facts decide framing
@@ -167,21 +168,6 @@ public abstract class HeadMessage implements HttpMessage {
             }
         }
         return false;
-    }
-
-    /** Removes every field equal to {@code header} (name without case, value exactly). */
-    public final boolean removeHeaders(Header header) {
-        if (header == null) {
-            return false;
-        }
-        boolean removed = false;
-        for (int i = size - 1; i >= 0; i--) {
-            if (equal(i, header)) {
-                removeAt(i);
-                removed = true;
-            }
-        }
-        return removed;
     }
 
     @Override

@@ -35,7 +35,7 @@ class HeadMessageFactsTest {
         assertThat(request.fieldFacts().transferEncodings()).isEqualTo(1);
 
         BasicHeader chunked = new BasicHeader("Transfer-Encoding", "chunked");
-        request.removeHeaders(chunked);
+        request.removeHeader(chunked);
         assertThat(request.fieldFacts().transferEncodings()).isZero();
         assertThat(request.fieldFacts().host()).isEqualTo("a.example");
 
@@ -56,7 +56,7 @@ class HeadMessageFactsTest {
         request.addField("Host", "a.example");
         FieldFacts noted = request.fieldFacts();
         request.removeHeaders("Content-Length");
-        request.removeHeaders(new BasicHeader("Transfer-Encoding", "chunked"));
+        request.removeHeader(new BasicHeader("Transfer-Encoding", "chunked"));
         request.removeHeader(new BasicHeader("Host", "b.example"));
         assertThat(request.fieldFacts()).isSameAs(noted);
 

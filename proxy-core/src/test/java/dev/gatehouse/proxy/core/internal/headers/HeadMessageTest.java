@@ -43,7 +43,14 @@ class HeadMessageTest {
                         theirs.setHeader(header);
                     }
                     case 4 -> assertThat(ours.removeHeader(header)).isEqualTo(theirs.removeHeader(header));
-                    case 5 -> assertThat(ours.removeHeaders(header)).isEqualTo(theirs.removeHeaders(header));
+                    case 5 -> {
+                        // Every field equal to the header, one removal at a time: as HttpCore's removeHeaders(Header).
+                        boolean removed = false;
+                        while (ours.removeHeader(header)) {
+                            removed = true;
+                        }
+                        assertThat(removed).isEqualTo(theirs.removeHeaders(header));
+                    }
                     case 6 -> assertThat(ours.removeHeaders(name)).isEqualTo(theirs.removeHeaders(name));
                     case 7 -> {
                         // Removing through the named iterator after skipping some: HttpCore's equivalent is
