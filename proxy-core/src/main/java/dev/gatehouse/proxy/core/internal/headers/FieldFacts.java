@@ -71,6 +71,26 @@ public final class FieldFacts {
         }
     }
 
+    /**
+     * Returns true when these facts show that no field is named {@code name}: for the names they count
+     * ({@code Host}, {@code Expect}, {@code Content-Length}, {@code Transfer-Encoding}); false for any other
+     * name, or when one is present.
+     */
+    public boolean absent(String name) {
+        switch (name.length()) {
+            case 4:
+                return hosts == 0 && name.equalsIgnoreCase("Host");
+            case 6:
+                return expects == 0 && name.equalsIgnoreCase("Expect");
+            case 14:
+                return contentLengths == 0 && name.equalsIgnoreCase("Content-Length");
+            case 17:
+                return transferEncodings == 0 && name.equalsIgnoreCase("Transfer-Encoding");
+            default:
+                return false;
+        }
+    }
+
     private static String join(String before, String value) {
         return before == null ? value : before + "," + value;
     }

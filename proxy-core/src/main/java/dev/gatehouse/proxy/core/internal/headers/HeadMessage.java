@@ -172,8 +172,8 @@ public abstract class HeadMessage implements HttpMessage {
 
     @Override
     public final boolean removeHeaders(String name) {
-        if (name == null) {
-            return false;
+        if (name == null || facts != null && facts.absent(name)) {
+            return false;                   // the request sent upstream loses its length fields here, mostly none
         }
         boolean removed = false;
         for (int i = size - 1; i >= 0; i--) {

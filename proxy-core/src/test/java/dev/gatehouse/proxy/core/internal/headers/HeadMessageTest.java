@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  */
 class HeadMessageTest {
 
-    private static final String[] NAMES = {"Host", "host", "X-A", "x-a", "Connection", "Content-Length", "Via"};
+    private static final String[] NAMES = {"Host", "host", "X-A", "x-a", "Connection", "Content-Length", "Via", "transfer-encoding", "Expect"};
     private static final String[] VALUES = {"1", "2", "close", "", "a, b"};
 
     @Test
