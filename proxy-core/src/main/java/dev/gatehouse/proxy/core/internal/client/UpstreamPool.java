@@ -2,6 +2,7 @@ package dev.gatehouse.proxy.core.internal.client;
 
 import dev.gatehouse.proxy.Upstream;
 import dev.gatehouse.proxy.core.internal.reactor.IoReactor;
+import dev.gatehouse.proxy.core.internal.reactor.LoopClock;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -68,7 +69,7 @@ public final class UpstreamPool {
     public void lease(Timeout connectTimeout, LeaseCallback callback) {
         UpstreamConnection reused = null;
         boolean refused;
-        long now = System.nanoTime();
+        long now = LoopClock.nanoTime();
         lock.lock();
         try {
             refused = closed;
@@ -177,7 +178,7 @@ public final class UpstreamPool {
             keep = reusable && !closed && connection.isOpen() && !state.isDraining() && connection.keepAliveNanos > 0;
             if (keep) {
                 connection.state = UpstreamConnection.State.IDLE;
-                connection.idleSince = System.nanoTime();
+                connection.idleSince = LoopClock.nanoTime();
                 idle.addFirst(connection);
             } else {
                 forgetLocked(connection);

@@ -23,6 +23,7 @@ import dev.gatehouse.proxy.core.internal.headers.FieldFacts;
 import dev.gatehouse.proxy.core.internal.headers.HeadRequest;
 import dev.gatehouse.proxy.core.internal.headers.HeadResponse;
 import dev.gatehouse.proxy.core.internal.headers.HeaderRules;
+import dev.gatehouse.proxy.core.internal.reactor.LoopClock;
 import dev.gatehouse.proxy.core.internal.retry.RetryBudget;
 import dev.gatehouse.proxy.core.internal.retry.RetryRules;
 import dev.gatehouse.proxy.core.internal.routing.RouteTable;
@@ -184,7 +185,7 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
                               HttpContext httpContext) {
         this.clientHead = request;
         this.requestEntity = entityDetails;
-        this.lastBodyByte = entityDetails != null ? System.nanoTime() : 0;
+        this.lastBodyByte = entityDetails != null ? LoopClock.nanoTime() : 0;
         this.responseChannel = channel;
         this.context = httpContext;
         lock.lock();
@@ -283,7 +284,7 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
         try {
             int size = src.remaining();
             requestReceived += size;
-            lastBodyByte = System.nanoTime();
+            lastBodyByte = LoopClock.nanoTime();
             if (requestReceived > server.clientLimits().maxBody() && !requestDiscarding && !clientGone) {
                 bodyOverLimit();
             }
@@ -1493,7 +1494,7 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
             long granted = grant(clientCapacity, requestReceived, requestDone, requestCredited);
             if (granted > 0) {
                 requestCredited += granted;
-                requestCreditedAt = System.nanoTime();
+                requestCreditedAt = LoopClock.nanoTime();
             }
         }
     }

@@ -47,6 +47,10 @@ public final class WorkerThread extends Thread {
     private int keysHandled;
     /** The deferred session whose key holds the write interest while the batch lasts, or null. */
     private DeferredWriteSession anchor;
+    /** The time {@link #nanoTime} gives for the rest of the current callback, once read. */
+    private long callbackNanos;
+    /** True once the current callback has read the clock. */
+    private boolean clockRead;
 
     WorkerThread(IoReactor owner, int index, Runnable task, String name) {
         super(task, name);
@@ -73,7 +77,9 @@ public final class WorkerThread extends Thread {
         Thread current = Thread.currentThread();
         if (current instanceof WorkerThread) {
             WorkerThread worker = (WorkerThread) current;
-            worker.callbackDepth++;
+            if (worker.callbackDepth++ == 0) {
+                worker.clockRead = false;
+            }
             return worker;
         }
         return null;
@@ -152,6 +158,22 @@ public final class WorkerThread extends Thread {
         return false;
     }
 
+    /**
+     * Returns {@link System#nanoTime()} as read at the first call within the current protocol handler
+     * callback (one session's event, or one session's deferred write), or read now outside callbacks. See
+     * {@link LoopClock}.
+     */
+    long nanoTime() {
+        if (callbackDepth == 0) {
+            return System.nanoTime();
+        }
+        if (!clockRead) {
+            callbackNanos = System.nanoTime();
+            clockRead = true;
+        }
+        return callbackNanos;
+    }
+
     boolean inCallback() {
         return callbackDepth > 0;
     }
@@ -169,6 +191,7 @@ public final class WorkerThread extends Thread {
         // side's queue and is written in this turn, clients still first.
         while ((session = clientFlushes.poll()) != null || (session = upstreamFlushes.poll()) != null) {
             if (flushed++ < MAX_FLUSHES) {
+                clockRead = false;
                 session.flushDeferred();
             } else {
                 // Sessions that keep waking each other: the selector takes over, so other sessions get a turn.

@@ -1,5 +1,6 @@
 package dev.gatehouse.proxy.core.internal.server;
 
+import dev.gatehouse.proxy.core.internal.reactor.LoopClock;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -93,7 +94,7 @@ public final class DownstreamConnection {
     /** The first bytes of a request head arrived (called for every read until the head is complete). */
     void headStarted() {
         if (headStartedAt == 0) {
-            headStartedAt = Math.max(1, System.nanoTime());
+            headStartedAt = Math.max(1, LoopClock.nanoTime());
         }
     }
 

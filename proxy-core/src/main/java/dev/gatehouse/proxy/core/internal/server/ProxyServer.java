@@ -17,6 +17,7 @@ import dev.gatehouse.proxy.core.internal.health.OutlierDetector;
 import dev.gatehouse.proxy.core.internal.health.ProbeClient;
 import dev.gatehouse.proxy.core.internal.log.RateLimitedLog;
 import dev.gatehouse.proxy.core.internal.reactor.IoReactor;
+import dev.gatehouse.proxy.core.internal.reactor.LoopClock;
 import dev.gatehouse.proxy.core.internal.routing.RouteTable;
 import dev.gatehouse.proxy.filter.Filter;
 import java.io.IOException;
@@ -59,7 +60,7 @@ public final class ProxyServer {
     private final ProxyConfig config;
     private final IoReactor reactor;
     private final ScheduledThreadPoolExecutor control;
-    private final LongSupplier ticker = System::nanoTime;
+    private final LongSupplier ticker = LoopClock::nanoTime;
     private final CoarseClock coarseClock = new CoarseClock();
     private final RouteTable<RouteRuntime> routes;
     private final Map<String, RouteRuntime> routesByName = new LinkedHashMap<>();

@@ -139,4 +139,25 @@ class UpstreamGroupTest {
         long later = now.get() + TimeUnit.SECONDS.toNanos(30);
         assertThat(state.latencyNanos(later)).isLessThan(TimeUnit.MILLISECONDS.toNanos(30));
     }
+
+    @Test
+    void decaysAsTheExponentialDoesOnBothSidesOfTheShortcut() {
+        UpstreamState state = states(Balancing.DEFAULTS, 1).get(0);
+        long sample = TimeUnit.MILLISECONDS.toNanos(100);
+        long tau = TimeUnit.SECONDS.toNanos(10);
+        state.recordLatency(sample, now.get());
+        for (double x : new double[] {0.001, 0.05, 0.0999, 0.1, 0.5, 2}) {
+            double expected = sample * Math.exp(-x);
+            assertThat((double) state.latencyNanos(now.get() + (long) (x * tau)))
+                    .isCloseTo(expected, org.assertj.core.data.Percentage.withPercentage(0.02));
+        }
+        // A reading older than the last sample (another I/O thread's) decays nothing and amplifies nothing.
+        assertThat(state.latencyNanos(now.get() - 1000)).isEqualTo(sample);
+        state.recordLatency(sample / 2, now.get() - 1000);
+        assertThat(state.latencyNanos(now.get() - 1000)).isEqualTo(sample);
+        // A lower sample half a tau later weighs 1 - exp(-0.5).
+        state.recordLatency(0, now.get() - 1000 + tau / 2);
+        assertThat((double) state.latencyNanos(now.get() - 1000 + tau / 2))
+                .isCloseTo(sample * Math.exp(-0.5), org.assertj.core.data.Percentage.withPercentage(0.02));
+    }
 }
