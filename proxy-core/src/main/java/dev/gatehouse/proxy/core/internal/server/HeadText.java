@@ -1,7 +1,7 @@
 package dev.gatehouse.proxy.core.internal.server;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import org.apache.hc.core5.util.CharArrayBuffer;
 
 /** Character tests and trimming shared by the proxy's two head parsers, the client's and the upstream's. */
 final class HeadText {
@@ -10,7 +10,7 @@ final class HeadText {
     }
 
     /** Returns true for optional white space (RFC 9110 OWS): space or horizontal tab. */
-    static boolean isBlank(char c) {
+    static boolean isBlank(int c) {
         return c == ' ' || c == '\t';
     }
 
@@ -63,44 +63,62 @@ final class HeadText {
     }
 
     /**
-     * Returns the field name {@code text[0, end)}: one of the known constants when spelled exactly as it,
+     * Returns the field name {@code bytes[from, to)}: one of the known constants when spelled exactly as it,
      * else a new string.
      */
-    static String fieldName(CharArrayBuffer text, int end) {
-        return known(KNOWN_NAMES, text, end);
+    static String fieldName(byte[] bytes, int from, int to) {
+        return known(KNOWN_NAMES, bytes, from, to);
     }
 
-    /** Returns the method {@code text[0, end)}: a constant for the common ones spelled exactly so, else a new string. */
-    static String method(CharArrayBuffer text, int end) {
-        return known(KNOWN_METHODS, text, end);
+    /**
+     * Returns the method {@code bytes[from, to)}: a constant for the common ones spelled exactly so, else a new
+     * string.
+     */
+    static String method(byte[] bytes, int from, int to) {
+        return known(KNOWN_METHODS, bytes, from, to);
     }
 
-    private static String known(String[][] byLength, CharArrayBuffer text, int end) {
-        if (end < byLength.length) {
-            char[] chars = text.array();
-            for (String known : byLength[end]) {
+    private static String known(String[][] byLength, byte[] bytes, int from, int to) {
+        int length = to - from;
+        if (length < byLength.length) {
+            for (String known : byLength[length]) {
                 int i = 0;
-                while (i < end && chars[i] == known.charAt(i)) {
+                while (i < length && bytes[from + i] == known.charAt(i)) {
                     i++;
                 }
-                if (i == end) {
+                if (i == length) {
                     return known;
                 }
             }
         }
-        return text.substring(0, end);
+        return text(bytes, from, to);
     }
 
-    /** Returns {@code text[from, to)} without leading and trailing OWS; the empty string shares one instance. */
-    static String trimmed(CharArrayBuffer text, int from, int to) {
+    /** Returns {@code bytes[from, to)} as a string, each byte one ISO-8859-1 character. */
+    static String text(byte[] bytes, int from, int to) {
+        return new String(bytes, from, to - from, StandardCharsets.ISO_8859_1);
+    }
+
+    /** Returns {@code bytes[from, to)} without leading and trailing OWS; the empty string shares one instance. */
+    static String trimmed(byte[] bytes, int from, int to) {
         int start = from;
         int end = to;
-        while (start < end && isBlank(text.charAt(start))) {
+        while (start < end && isBlank(bytes[start])) {
             start++;
         }
-        while (end > start && isBlank(text.charAt(end - 1))) {
+        while (end > start && isBlank(bytes[end - 1])) {
             end--;
         }
-        return start == end ? "" : text.substring(start, end);
+        return start == end ? "" : text(bytes, start, end);
+    }
+
+    /** Returns the index of the first {@code b} in {@code bytes[from, to)}, or -1. */
+    static int indexOf(byte[] bytes, int b, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (bytes[i] == b) {
+                return i;
+            }
+        }
+        return -1;
     }
 }

@@ -17,7 +17,6 @@ import org.apache.hc.core5.http.RequestHeaderFieldsTooLargeException;
 import org.apache.hc.core5.http.UnsupportedHttpVersionException;
 import org.apache.hc.core5.http.nio.NHttpMessageParser;
 import org.apache.hc.core5.http.nio.SessionInputBuffer;
-import org.apache.hc.core5.util.CharArrayBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +46,7 @@ final class StrictRequestParser implements NHttpMessageParser<HttpRequest> {
 
     private final ClientLimits limits;
     private final DownstreamConnection connection;
-    private final CharArrayBuffer line = new CharArrayBuffer(128);
+    private final HeadLines line = new HeadLines();
     private HeadRequest request;
     private int emptyLines;
     private int headerBytes;
@@ -72,8 +71,7 @@ final class StrictRequestParser implements NHttpMessageParser<HttpRequest> {
             if (endOfStream) {
                 return null;                     // a head cut short by the client's close is no request
             }
-            line.clear();
-            if (!buffer.readLine(line, false)) {
+            if (!line.next(buffer)) {
                 int pending = buffer.length();
                 if (pending > 0) {
                     connection.headStarted();
@@ -85,65 +83,64 @@ final class StrictRequestParser implements NHttpMessageParser<HttpRequest> {
                 return null;
             }
             connection.headStarted();
+            int length = line.end - line.start;
             if (request == null) {
-                if (line.isEmpty()) {
+                if (length == 0) {
                     if (++emptyLines > MAX_EMPTY_LINES) {
                         throw bad("more than " + MAX_EMPTY_LINES + " empty lines before the request line");
                     }
                     continue;
                 }
-                if (line.length() > limits.maxRequestLine()) {
+                if (length > limits.maxRequestLine()) {
                     throw tooLarge("request line longer than " + limits.maxRequestLine() + " bytes");
                 }
-                request = requestLine(line);
-                headerBytes = line.length() + 2;
+                request = requestLine(line.bytes, line.start, line.end);
+                headerBytes = length + 2;
                 continue;
             }
-            if (line.isEmpty()) {
+            if (length == 0) {
                 HttpRequest complete = framed(request);
                 connection.headEnded();
                 return complete;
             }
-            headerBytes += line.length() + 2;
+            headerBytes += length + 2;
             if (headerBytes > limits.maxHeaderBytes()) {
                 throw tooLarge("header fields longer than " + limits.maxHeaderBytes() + " bytes");
             }
             if (++headers > limits.maxHeaders()) {
                 throw tooLarge("more than " + limits.maxHeaders() + " header fields");
             }
-            header(line);
+            header(line.bytes, line.start, line.end);
         }
     }
 
-    /** Reads the request line in place: only the target becomes a new string, and an uncommon method. */
-    private static HeadRequest requestLine(CharArrayBuffer text) throws HttpException {
-        int length = text.length();
-        int first = text.indexOf(' ', 0, length);
-        int second = first < 0 ? -1 : text.indexOf(' ', first + 1, length);
-        if (first <= 0 || second < 0 || second == first + 1 || text.indexOf(' ', second + 1, length) >= 0) {
+    /** Reads the request line {@code text[from, to)}: only the target becomes a new string, and an uncommon method. */
+    private static HeadRequest requestLine(byte[] text, int from, int to) throws HttpException {
+        int first = HeadText.indexOf(text, ' ', from, to);
+        int second = first < 0 ? -1 : HeadText.indexOf(text, ' ', first + 1, to);
+        if (first <= from || second < 0 || second == first + 1 || HeadText.indexOf(text, ' ', second + 1, to) >= 0) {
             throw bad("malformed request line");
         }
-        String method = HeadText.method(text, first);
+        String method = HeadText.method(text, from, first);
         if (!HeaderRules.isToken(method)) {
             throw bad("method is not a token");
         }
         for (int i = first + 1; i < second; i++) {
-            char c = text.charAt(i);
+            int c = text[i] & 0xff;
             if (c <= 0x20 || c >= 0x7f) {
                 throw bad("control, space or non-ASCII byte in the request target");
             }
         }
-        String target = text.substring(first + 1, second);
+        String target = HeadText.text(text, first + 1, second);
         int v = second + 1;
-        if (length - v != 8 || text.charAt(v) != 'H' || text.charAt(v + 1) != 'T' || text.charAt(v + 2) != 'T'
-                || text.charAt(v + 3) != 'P' || text.charAt(v + 4) != '/' || !isDigit(text.charAt(v + 5))
-                || text.charAt(v + 6) != '.' || !isDigit(text.charAt(v + 7))) {
+        if (to - v != 8 || text[v] != 'H' || text[v + 1] != 'T' || text[v + 2] != 'T' || text[v + 3] != 'P'
+                || text[v + 4] != '/' || !isDigit(text[v + 5]) || text[v + 6] != '.' || !isDigit(text[v + 7])) {
             throw bad("malformed protocol version");
         }
-        int major = text.charAt(v + 5) - '0';
-        int minor = text.charAt(v + 7) - '0';
+        int major = text[v + 5] - '0';
+        int minor = text[v + 7] - '0';
         if (major != 1 || minor > 1) {
-            logger.debug("Refused a request head with 505: version {}", text.substring(v, length));
+            logger.debug("Refused a request head with 505: version {}", HeadText.text(text, v, to));
             throw new UnsupportedHttpVersionException("505 HTTP Version Not Supported");
         }
         HeadRequest head = new HeadRequest(method, target);
@@ -151,28 +148,28 @@ final class StrictRequestParser implements NHttpMessageParser<HttpRequest> {
         return head;
     }
 
-    private void header(CharArrayBuffer text) throws HttpException {
-        char first = text.charAt(0);
+    private void header(byte[] text, int from, int to) throws HttpException {
+        byte first = text[from];
         if (first == ' ' || first == '\t') {
             throw bad("a header line starts with whitespace (obs-fold)");
         }
-        int colon = text.indexOf(':');
-        if (colon <= 0) {
+        int colon = HeadText.indexOf(text, ':', from, to);
+        if (colon <= from) {
             throw bad("a header line without a name and colon");
         }
-        for (int i = 0; i < colon; i++) {
-            if (!HeaderRules.isTokenChar(text.charAt(i))) {
+        for (int i = from; i < colon; i++) {
+            if (!HeaderRules.isTokenChar((char) (text[i] & 0xff))) {
                 throw bad("a header name that is not a token");
             }
         }
-        for (int i = colon + 1; i < text.length(); i++) {
-            char c = text.charAt(i);
+        for (int i = colon + 1; i < to; i++) {
+            int c = text[i] & 0xff;
             if (c < 0x20 && c != '\t' || c == 0x7f) {
                 throw bad("a control byte in a header value");
             }
         }
-        String name = HeadText.fieldName(text, colon);
-        String value = trimmed(text, colon + 1, text.length());
+        String name = HeadText.fieldName(text, from, colon);
+        String value = trimmed(text, colon + 1, to);
         request.addField(name, value);
     }
 

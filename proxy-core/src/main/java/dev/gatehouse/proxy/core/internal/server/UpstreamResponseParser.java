@@ -13,7 +13,6 @@ import org.apache.hc.core5.http.HttpVersion;
 import org.apache.hc.core5.http.ProtocolException;
 import org.apache.hc.core5.http.nio.NHttpMessageParser;
 import org.apache.hc.core5.http.nio.SessionInputBuffer;
-import org.apache.hc.core5.util.CharArrayBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +33,7 @@ final class UpstreamResponseParser implements NHttpMessageParser<HttpResponse> {
     static final int MAX_HEADERS = 256;
     private static final int MAX_EMPTY_LINES = 8;
 
-    private final CharArrayBuffer line = new CharArrayBuffer(128);
+    private final HeadLines line = new HeadLines();
     private HeadResponse response;
     private String pendingName;
     private String pendingValue;
@@ -55,38 +54,40 @@ final class UpstreamResponseParser implements NHttpMessageParser<HttpResponse> {
     @Override
     public HttpResponse parse(SessionInputBuffer buffer, boolean endOfStream) throws IOException, HttpException {
         for (;;) {
-            line.clear();
-            if (!buffer.readLine(line, false)) {
+            if (!line.next(buffer)) {
                 if (headBytes + buffer.length() > MAX_HEAD_BYTES) {
                     throw bad("a response head over " + MAX_HEAD_BYTES + " bytes");
                 }
                 // A head cut short by the upstream's close is no response: the connection's end fails the exchange.
                 return null;
             }
-            headBytes += line.length() + 2;
+            byte[] text = line.bytes;
+            int from = line.start;
+            int to = line.end;
+            headBytes += to - from + 2;
             if (headBytes > MAX_HEAD_BYTES) {
                 throw bad("a response head over " + MAX_HEAD_BYTES + " bytes");
             }
             if (response == null) {
-                if (line.isEmpty()) {
+                if (to == from) {
                     if (++emptyLines > MAX_EMPTY_LINES) {
                         throw bad("more than " + MAX_EMPTY_LINES + " empty lines before the status line");
                     }
                     continue;
                 }
-                response = statusLine(line);
+                response = statusLine(text, from, to);
                 continue;
             }
-            if (line.isEmpty()) {
+            if (to == from) {
                 flushPending();
                 return response;
             }
-            char first = line.charAt(0);
+            byte first = text[from];
             if (first == ' ' || first == '\t') {
                 if (pendingName == null) {
                     throw bad("white space before the first header field");
                 }
-                String more = trimmed(line, 0, line.length());
+                String more = trimmed(text, from, to);
                 pendingValue = pendingValue.isEmpty() ? more : more.isEmpty() ? pendingValue : pendingValue + ' ' + more;
                 continue;
             }
@@ -94,7 +95,7 @@ final class UpstreamResponseParser implements NHttpMessageParser<HttpResponse> {
             if (++headers > MAX_HEADERS) {
                 throw bad("more than " + MAX_HEADERS + " header fields");
             }
-            header(line);
+            header(text, from, to);
         }
     }
 
@@ -106,37 +107,38 @@ final class UpstreamResponseParser implements NHttpMessageParser<HttpResponse> {
         }
     }
 
-    private void header(CharArrayBuffer text) throws HttpException {
-        int colon = text.indexOf(':');
-        if (colon <= 0) {
+    private void header(byte[] text, int from, int to) throws HttpException {
+        int colon = HeadText.indexOf(text, ':', from, to);
+        if (colon <= from) {
             throw bad("a header line without a name and colon");
         }
         int nameEnd = colon;
-        while (nameEnd > 0 && isBlank(text.charAt(nameEnd - 1))) {
+        while (nameEnd > from && isBlank(text[nameEnd - 1])) {
             nameEnd--;
         }
-        if (nameEnd == 0) {
+        if (nameEnd == from) {
             throw bad("a header line without a name");
         }
-        for (int i = 0; i < nameEnd; i++) {
-            if (!HeaderRules.isTokenChar(text.charAt(i))) {
+        for (int i = from; i < nameEnd; i++) {
+            if (!HeaderRules.isTokenChar((char) (text[i] & 0xff))) {
                 throw bad("a header name that is not a token");
             }
         }
-        pendingName = HeadText.fieldName(text, nameEnd);
-        pendingValue = trimmed(text, colon + 1, text.length());
+        pendingName = HeadText.fieldName(text, from, nameEnd);
+        pendingValue = trimmed(text, colon + 1, to);
     }
 
-    private static HeadResponse statusLine(CharArrayBuffer text) throws HttpException {
-        int length = text.length();
-        if (length < 12 || text.charAt(0) != 'H' || text.charAt(1) != 'T' || text.charAt(2) != 'T'
-                || text.charAt(3) != 'P' || text.charAt(4) != '/' || text.charAt(5) != '1' || text.charAt(6) != '.'
-                || !isDigit(text.charAt(7)) || text.charAt(8) != ' ') {
+    private static HeadResponse statusLine(byte[] text, int from, int to) throws HttpException {
+        int length = to - from;
+        int t = from;
+        if (length < 12 || text[t] != 'H' || text[t + 1] != 'T' || text[t + 2] != 'T' || text[t + 3] != 'P'
+                || text[t + 4] != '/' || text[t + 5] != '1' || text[t + 6] != '.' || !isDigit(text[t + 7])
+                || text[t + 8] != ' ') {
             throw bad("a status line that does not start with HTTP/1.d and a space");
         }
         int code = 0;
-        for (int i = 9; i < 12; i++) {
-            char c = text.charAt(i);
+        for (int i = t + 9; i < t + 12; i++) {
+            byte c = text[i];
             if (!isDigit(c)) {
                 throw bad("a status code that is not three digits");
             }
@@ -145,12 +147,12 @@ final class UpstreamResponseParser implements NHttpMessageParser<HttpResponse> {
         if (code < 100) {
             throw bad("a status code below 100");
         }
-        if (length > 12 && !isBlank(text.charAt(12))) {
+        if (length > 12 && !isBlank(text[t + 12])) {
             throw bad("a status code that is not three digits");
         }
-        String reason = length > 13 ? trimmed(text, 13, length) : null;
+        String reason = length > 13 ? trimmed(text, t + 13, to) : null;
         HeadResponse head = new HeadResponse(code, reason);
-        head.setVersion(text.charAt(7) == '0' ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1);
+        head.setVersion(text[t + 7] == '0' ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1);
         return head;
     }
 
