@@ -54,8 +54,9 @@ final class HeadLines {
     int start;
     int end;
 
-    private final CharArrayBuffer chars = new CharArrayBuffer(128);
-    private byte[] copy = new byte[128];
+    /** For lines through {@code readLine} only; made on first use, so the in-place path allocates nothing. */
+    private CharArrayBuffer chars;
+    private byte[] copy;
 
     /** Returns true when lines are read in place, false when they come through HttpCore's {@code readLine}. */
     static boolean inPlace() {
@@ -104,6 +105,10 @@ final class HeadLines {
     }
 
     private boolean nextThroughHttpCore(SessionInputBuffer in) throws IOException {
+        if (chars == null) {
+            chars = new CharArrayBuffer(128);
+            copy = new byte[128];
+        }
         chars.clear();
         if (!in.readLine(chars, false)) {
             return false;

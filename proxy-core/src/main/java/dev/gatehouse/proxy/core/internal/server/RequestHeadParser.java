@@ -163,9 +163,6 @@ public final class RequestHeadParser {
      * null when {@code raw} is not a valid authority.
      */
     static String normalizeAuthority(String raw, String scheme) {
-        if (raw.isEmpty()) {
-            return null;
-        }
         if (isNormal(raw, scheme)) {
             return raw;                  // the usual case: nothing to change, so nothing to copy
         }

@@ -130,14 +130,13 @@ final class UpstreamResponseParser implements NHttpMessageParser<HttpResponse> {
 
     private static HeadResponse statusLine(byte[] text, int from, int to) throws HttpException {
         int length = to - from;
-        int t = from;
-        if (length < 12 || text[t] != 'H' || text[t + 1] != 'T' || text[t + 2] != 'T' || text[t + 3] != 'P'
-                || text[t + 4] != '/' || text[t + 5] != '1' || text[t + 6] != '.' || !isDigit(text[t + 7])
-                || text[t + 8] != ' ') {
+        if (length < 12 || text[from] != 'H' || text[from + 1] != 'T' || text[from + 2] != 'T'
+                || text[from + 3] != 'P' || text[from + 4] != '/' || text[from + 5] != '1' || text[from + 6] != '.'
+                || !isDigit(text[from + 7]) || text[from + 8] != ' ') {
             throw bad("a status line that does not start with HTTP/1.d and a space");
         }
         int code = 0;
-        for (int i = t + 9; i < t + 12; i++) {
+        for (int i = from + 9; i < from + 12; i++) {
             byte c = text[i];
             if (!isDigit(c)) {
                 throw bad("a status code that is not three digits");
@@ -147,12 +146,12 @@ final class UpstreamResponseParser implements NHttpMessageParser<HttpResponse> {
         if (code < 100) {
             throw bad("a status code below 100");
         }
-        if (length > 12 && !isBlank(text[t + 12])) {
+        if (length > 12 && !isBlank(text[from + 12])) {
             throw bad("a status code that is not three digits");
         }
-        String reason = length > 13 ? trimmed(text, t + 13, to) : null;
+        String reason = length > 13 ? trimmed(text, from + 13, to) : null;
         HeadResponse head = new HeadResponse(code, reason);
-        head.setVersion(text[t + 7] == '0' ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1);
+        head.setVersion(text[from + 7] == '0' ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1);
         return head;
     }
 
