@@ -19,8 +19,12 @@ import java.util.Set;
  * with commas. Names keep the case they were given in; lookups ignore case. Instances are immutable:
  * {@link #with}, {@link #withAdded} and {@link #without} return new lists.
  *
- * <p>Names must be RFC 9110 tokens and values must not contain CR, LF or NUL; both are checked here, so a
- * filter cannot inject a header line. Instances are immutable and safe to share between threads.
+ * <p>Names must be RFC 9110 tokens. Values are sent one byte per character, so they must hold ISO-8859-1
+ * characters only ({@code U+0000} to {@code U+00FF}) and no control character but tab: no CR, LF or NUL.
+ * Both are checked here, so a filter cannot inject a header line, and a character a byte cannot hold is
+ * refused rather than changed on the wire, as the JDK's own HTTP client refuses it. Text beyond ISO-8859-1
+ * must be encoded first, for example percent-encoded or as RFC 8187 {@code UTF-8''...}. Instances are
+ * immutable and safe to share between threads.
  */
 public final class Headers implements Iterable<Map.Entry<String, String>> {
 
@@ -289,7 +293,10 @@ public final class Headers implements Iterable<Map.Entry<String, String>> {
         }
     }
 
-    /** Throws if {@code value} contains CR, LF, NUL or another control character except TAB. */
+    /**
+     * Throws if {@code value} contains CR, LF, NUL or another control character except TAB, or a character
+     * beyond ISO-8859-1, which one byte cannot carry.
+     */
     static void checkValue(String name, String value) {
         requireNonNull(value, "value");
         for (int i = 0; i < value.length(); i++) {
@@ -297,6 +304,11 @@ public final class Headers implements Iterable<Map.Entry<String, String>> {
             if ((c < 0x20 && c != '\t') || c == 0x7f) {
                 throw new IllegalArgumentException("value of header " + name + " has control character 0x"
                         + Integer.toHexString(c) + " at index " + i + " (expected: none but TAB)");
+            }
+            if (c > 0xff) {
+                throw new IllegalArgumentException("value of header " + name + " has character U+"
+                        + String.format("%04X", (int) c) + " at index " + i
+                        + " (expected: ISO-8859-1 only; encode other text first, e.g. percent-encoded)");
             }
         }
     }

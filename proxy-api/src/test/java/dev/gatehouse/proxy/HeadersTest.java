@@ -49,6 +49,26 @@ class HeadersTest {
     }
 
     @Test
+    void acceptsEveryIso88591CharacterButControlsAndRefusesWiderOnes() {
+        StringBuilder all = new StringBuilder("\t");
+        for (char c = 0x20; c <= 0xff; c++) {
+            if (c != 0x7f) {
+                all.append(c);
+            }
+        }
+        assertThat(Headers.of("X", all.toString()).first("X")).isEqualTo(all.toString());
+        // One byte per character on the wire: U+010A would be sent as its low byte, a line feed, were it let through.
+        for (String wide : new String[] {"caf\u0100", "\u010A", "\u20ac5", "\ud83d\ude00"}) {
+            assertThatThrownBy(() -> Headers.of("X", wide)).as(wide)
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ISO-8859-1 only");
+            assertThatThrownBy(() -> Headers.empty().with("X", wide)).hasMessageContaining("ISO-8859-1 only");
+            assertThatThrownBy(() -> Headers.empty().withAdded("X", wide)).hasMessageContaining("ISO-8859-1 only");
+            assertThatThrownBy(() -> Headers.builder().set("X", wide)).hasMessageContaining("ISO-8859-1 only");
+        }
+        assertThatThrownBy(() -> Headers.of("X", "a\u20acb")).hasMessageContaining("U+20AC at index 1");
+    }
+
+    @Test
     void isEqualWhenNamesMatchIgnoringCaseAndValuesExactly() {
         assertThat(Headers.of("Accept", "a")).isEqualTo(Headers.of("accept", "a"))
                 .hasSameHashCodeAs(Headers.of("ACCEPT", "a"));

@@ -11,6 +11,7 @@ import dev.gatehouse.proxy.UpstreamUnavailableException;
 import dev.gatehouse.proxy.filter.AttributeKey;
 import dev.gatehouse.proxy.filter.Filter;
 import dev.gatehouse.proxy.testing.RawHttp;
+import dev.gatehouse.proxy.testing.RecordingBackend;
 import dev.gatehouse.proxy.testing.TestProxies;
 import dev.gatehouse.proxy.testing.TestUpstream;
 import java.net.InetAddress;
@@ -145,6 +146,29 @@ class FilterIT {
                 // The proxy still serves after it.
                 assertThat(get(proxy, "/whoami").status).isEqualTo(500);
             }
+        }
+    }
+
+    @Test
+    void headerBytesAboveAsciiPassAsTheyAreAndAFilterCannotSetWhatOneByteCannotCarry() throws Exception {
+        Filter latin1 = Filters.setResponseHeader("X-Latin", "caf\u00e9 \u00ff");
+        Filter euro = (exchange, chain) -> chain.proceed(exchange.request().withHeader("X-Price", "5\u20ac"));
+        try (RecordingBackend backend = new RecordingBackend();
+             ReverseProxy proxy = TestProxies.start(TestProxies.builder().filter(latin1)
+                     .route(Route.builder("euro").pathPrefix("/euro").filter(euro)
+                             .upstreams(Upstream.of("127.0.0.1", backend.port())).build())
+                     .route(Route.builder("all").upstreams(Upstream.of("127.0.0.1", backend.port())).build()));
+             RawHttp client = RawHttp.connect(proxy.address())) {
+            // obs-text (RFC 9110 5.5) in a request field reaches the upstream byte for byte.
+            client.send("GET /a HTTP/1.1\r\nHost: example.com\r\nX-Name: Andr\u00e9 \u00b5\u00ff\r\n\r\n");
+            RawHttp.Response response = client.read();
+            assertThat(response.status).isEqualTo(200);
+            assertThat(backend.requests().get(0).headers("X-Name")).containsExactly("Andr\u00e9 \u00b5\u00ff");
+            assertThat(response.header("X-Latin")).isEqualTo("caf\u00e9 \u00ff");
+            // U+20AC is no byte: the filter's change is refused, the filter fails, and the client gets a 500.
+            client.send("GET /euro HTTP/1.1\r\nHost: example.com\r\n\r\n");
+            assertThat(client.read().status).isEqualTo(500);
+            assertThat(backend.requests()).hasSize(1);
         }
     }
 

@@ -700,7 +700,7 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
                 if (name.length() == 12 && name.equalsIgnoreCase("Max-Forwards") && request.method().equals("OPTIONS")) {
                     value = decremented(value);
                 }
-                upstreamHead.addHeader(name, value);
+                upstreamHead.addChecked(name, value);
             }
         }
         if (head.expectsContinue()) {
@@ -819,7 +819,7 @@ public final class Exchange implements AsyncServerExchangeHandler, ChainedExchan
             for (int i = 0; i < headers.size(); i++) {
                 String name = headers.name(i);
                 if (!HeaderRules.isHopByHopResponseHeader(name) && !name.equalsIgnoreCase("Content-Length")) {
-                    httpResponse.addField(name, headers.value(i));
+                    httpResponse.addChecked(name, headers.value(i));
                 }
             }
             boolean http10 = isHttp10(clientHead);

@@ -24,11 +24,19 @@ import org.apache.hc.core5.http.message.BasicHeader;
  * <p>Adding a field notes it in the facts; replacing or removing fields drops the facts (a removal that
  * finds nothing changes nothing), and the next question reads the fields once. The facts decide framing
  * (the duplexers read body lengths from them through {@code FieldLength}), so they must never disagree with
- * the fields, whoever changes them. Not thread-safe: a head belongs to one exchange at a time.
+ * the fields, whoever changes them.
+ *
+ * <p>A field taken from a {@code Headers} list ({@link #addChecked}) is marked checked, for the first
+ * {@value #MARKED} fields: its name is a token and its value holds nothing but ISO-8859-1 characters and no
+ * control character but tab, so the head writer copies it out without looking at each character again. The
+ * mark travels with its field and is dropped when the field is replaced. Not thread-safe: a head belongs to
+ * one exchange at a time.
  */
 public abstract class HeadMessage implements HttpMessage {
 
     private static final Header[] NO_HEADERS = new Header[0];
+    /** How many fields, from the first, can carry the checked mark: one bit each in a {@code long}. */
+    static final int MARKED = 64;
 
     /** Names at even indexes, each followed by its value. */
     private String[] fields = new String[16];
@@ -36,6 +44,8 @@ public abstract class HeadMessage implements HttpMessage {
     private ProtocolVersion version;
     /** What the fields say; null after a field was replaced or removed, until asked again. */
     private FieldFacts facts = new FieldFacts();
+    /** Bit i: field i was added by {@link #addChecked}. */
+    private long checked;
 
     /** Returns how many fields the head has. */
     public final int fieldCount() {
@@ -80,6 +90,26 @@ public abstract class HeadMessage implements HttpMessage {
         if (facts != null) {
             facts.add(name, value);
         }
+    }
+
+    /**
+     * Adds a field whose name is an RFC 9110 token and whose value holds only ISO-8859-1 characters and no
+     * control character but tab, as every field of a {@code Headers} list does ({@code Headers} checks both),
+     * and marks it checked.
+     */
+    public final void addChecked(String name, String value) {
+        addField(name, value);
+        if (size <= MARKED) {
+            checked |= 1L << (size - 1);
+        }
+    }
+
+    /**
+     * Returns whether field {@code index} came from {@link #addChecked}: its characters need no check before
+     * they are written as bytes.
+     */
+    public final boolean isChecked(int index) {
+        return index < MARKED && (checked & 1L << index) != 0;
     }
 
     /** Returns what the fields say, kept true as fields are added, replaced or removed. */
@@ -130,6 +160,9 @@ public abstract class HeadMessage implements HttpMessage {
         } else {
             fields[2 * at] = header.getName();
             fields[2 * at + 1] = header.getValue();
+            if (at < MARKED) {
+                checked &= ~(1L << at);
+            }
             facts = null;
         }
     }
@@ -153,6 +186,7 @@ public abstract class HeadMessage implements HttpMessage {
     public final void clear() {
         Arrays.fill(fields, 0, 2 * size, null);
         size = 0;
+        checked = 0;
         facts = null;
     }
 
@@ -283,7 +317,17 @@ public abstract class HeadMessage implements HttpMessage {
         size--;
         fields[2 * size] = null;
         fields[2 * size + 1] = null;
+        checked = withoutBit(checked, index);
         facts = null;
+    }
+
+    /** Returns {@code marks} without bit {@code index}, the bits above it moved down one, as the fields move. */
+    static long withoutBit(long marks, int index) {
+        if (index >= MARKED) {
+            return marks;
+        }
+        long below = (1L << index) - 1;
+        return marks & below | marks >>> 1 & ~below;
     }
 
     /** Appends the fields, one {@code name: value} per line, for {@code toString}. */

@@ -16,9 +16,13 @@ import org.apache.hc.core5.http.nio.SessionOutputBuffer;
  * formats each header into a character buffer one character at a time and then encodes it again; it was a
  * fifth of the proxy's CPU time on small responses. Always {@code HTTP/1.1}, as HttpCore writes. A byte that
  * would end or corrupt a line (a control byte other than a tab, or anything beyond ISO-8859-1) is written as
- * a space, so nothing reaching here can split a header (HttpCore's own writer lets NUL through). One instance per connection, on its I/O thread.
+ * a space, so nothing reaching here can split a header (HttpCore's own writer lets NUL through). A field its
+ * head marks checked ({@link HeadMessage#isChecked}: it came from a {@code Headers} list, which admits only
+ * token names and values of ISO-8859-1 characters without control characters but tab) is copied out of its
+ * strings in one step each, since nothing in it needs replacing. One instance per connection, on its I/O
+ * thread; public for the {@code jmh} module's benchmark.
  */
-final class HeadWriter<T extends HttpMessage> implements NHttpMessageWriter<T> {
+public final class HeadWriter<T extends HttpMessage> implements NHttpMessageWriter<T> {
 
     private static final byte[] VERSION = {'H', 'T', 'T', 'P', '/', '1', '.', '1'};
 
@@ -63,11 +67,19 @@ final class HeadWriter<T extends HttpMessage> implements NHttpMessageWriter<T> {
         crlf();
         HeadMessage fields = HeadMessage.fieldsOf(message);
         for (int i = 0, n = fields.fieldCount(); i < n; i++) {
-            append(fields.fieldName(i));
+            boolean checked = fields.isChecked(i);
+            String name = fields.fieldName(i);
+            if (checked) {
+                appendVerbatim(name);
+            } else {
+                append(name);
+            }
             appendByte(':');
             appendByte(' ');
             String value = fields.fieldValue(i);
-            if (value != null) {
+            if (checked) {
+                appendVerbatim(value);
+            } else if (value != null) {
                 append(value);
             }
             crlf();
@@ -96,6 +108,18 @@ final class HeadWriter<T extends HttpMessage> implements NHttpMessageWriter<T> {
             out[at + i] = c >= 0x20 && c < 0x7f ? (byte) c : safe(c);
         }
         length = at + size;
+    }
+
+    /**
+     * Appends the low byte of each character, unchecked, in one copy for a string of ISO-8859-1 characters:
+     * only for a field its head marks checked, whose characters were checked on the way in.
+     */
+    @SuppressWarnings("deprecation")
+    private void appendVerbatim(String text) {
+        int size = text.length();
+        ensure(size);
+        text.getBytes(0, size, bytes, length);
+        length += size;
     }
 
     /** Keeps tab and ISO-8859-1 beyond ASCII; a control byte or a wider character becomes a space. */

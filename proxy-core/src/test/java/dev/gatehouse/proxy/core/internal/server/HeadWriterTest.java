@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
+import dev.gatehouse.proxy.core.internal.headers.HeadResponse;
 import org.apache.hc.core5.http.HttpRequest;
 import org.apache.hc.core5.http.HttpResponse;
 import org.apache.hc.core5.http.message.BasicHttpRequest;
@@ -88,6 +89,28 @@ class HeadWriterTest {
         request.addHeader("X-Bad", "a\r\nInjected: 1\u0000\u00e9\u0100\t\u007fz\u0085");
         assertThat(written(new HeadWriter<>(), request))
                 .isEqualTo("GET /a?b=c HTTP/1.1\r\nHost: example.com\r\nX-Bad: a  Injected: 1 \u00e9 \t z\u0085\r\n\r\n");
+    }
+
+    @Test
+    void copiesCheckedFieldsAsTheyAreAndStillGuardsTheOthers() throws Exception {
+        HeadResponse response = new HeadResponse(200, "OK");
+        StringBuilder latin1 = new StringBuilder("\t");
+        for (char c = 0x20; c <= 0xff; c++) {
+            if (c != 0x7f) {
+                latin1.append(c);
+            }
+        }
+        response.addChecked("X-All", latin1.toString());
+        response.addField("X-Bad", "a\rb\u0100");
+        response.addChecked("Date", "Tue, 24 Nov 2026 14:00:00 GMT");
+        response.addChecked("X-Big", "w".repeat(3000));
+        assertThat(written(new HeadWriter<>(), response)).isEqualTo("HTTP/1.1 200 OK\r\nX-All: " + latin1
+                + "\r\nX-Bad: a b \r\nDate: Tue, 24 Nov 2026 14:00:00 GMT\r\nX-Big: " + "w".repeat(3000) + "\r\n\r\n");
+
+        // The mark is trusted, not checked again: that is why Headers refuses what one byte cannot carry.
+        HeadResponse trusted = new HeadResponse(200, "OK");
+        trusted.addChecked("X-Broken", "\u0141");
+        assertThat(written(new HeadWriter<>(), trusted)).isEqualTo("HTTP/1.1 200 OK\r\nX-Broken: A\r\n\r\n");
     }
 
     @Test
