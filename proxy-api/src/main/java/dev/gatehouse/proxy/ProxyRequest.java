@@ -89,12 +89,22 @@ public final class ProxyRequest {
         return headers.first(name);
     }
 
-    /** Returns a copy with header {@code name} set to the single value {@code value}. */
+    /**
+     * Returns a copy with header {@code name} set to the single value {@code value}.
+     *
+     * @throws IllegalArgumentException if {@code name} is not an RFC 9110 token, or {@code value} holds a
+     *     control character other than tab or a character beyond ISO-8859-1 (see {@link Headers})
+     */
     public ProxyRequest withHeader(String name, String value) {
         return toBuilder().headers(headers.with(name, value)).build();
     }
 
-    /** Returns a copy with one more line {@code name: value}. */
+    /**
+     * Returns a copy with one more line {@code name: value}.
+     *
+     * @throws IllegalArgumentException if {@code name} is not an RFC 9110 token, or {@code value} holds a
+     *     control character other than tab or a character beyond ISO-8859-1 (see {@link Headers})
+     */
     public ProxyRequest withAddedHeader(String name, String value) {
         return toBuilder().headers(headers.withAdded(name, value)).build();
     }

@@ -74,12 +74,22 @@ public final class ProxyResponse {
         return new ProxyResponse(checkStatus(status), headers, body);
     }
 
-    /** Returns a copy with header {@code name} set to the single value {@code value}. */
+    /**
+     * Returns a copy with header {@code name} set to the single value {@code value}.
+     *
+     * @throws IllegalArgumentException if {@code name} is not an RFC 9110 token, or {@code value} holds a
+     *     control character other than tab or a character beyond ISO-8859-1 (see {@link Headers})
+     */
     public ProxyResponse withHeader(String name, String value) {
         return new ProxyResponse(status, headers.with(name, value), body);
     }
 
-    /** Returns a copy with one more line {@code name: value}. */
+    /**
+     * Returns a copy with one more line {@code name: value}.
+     *
+     * @throws IllegalArgumentException if {@code name} is not an RFC 9110 token, or {@code value} holds a
+     *     control character other than tab or a character beyond ISO-8859-1 (see {@link Headers})
+     */
     public ProxyResponse withAddedHeader(String name, String value) {
         return new ProxyResponse(status, headers.withAdded(name, value), body);
     }
