@@ -1,5 +1,6 @@
 package dev.gatehouse.proxy.core.internal.server;
 
+import dev.gatehouse.proxy.core.internal.headers.HeaderRules;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -110,6 +111,16 @@ final class HeadText {
             end--;
         }
         return start == end ? "" : text(bytes, start, end);
+    }
+
+    /** Returns true when every byte of {@code bytes[from, to)} is an RFC 9110 token character. */
+    static boolean isToken(byte[] bytes, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (!HeaderRules.isTokenChar((char) (bytes[i] & 0xff))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Returns the index of the first {@code b} in {@code bytes[from, to)}, or -1. */

@@ -157,10 +157,8 @@ final class StrictRequestParser implements NHttpMessageParser<HttpRequest> {
         if (colon <= from) {
             throw bad("a header line without a name and colon");
         }
-        for (int i = from; i < colon; i++) {
-            if (!HeaderRules.isTokenChar((char) (text[i] & 0xff))) {
-                throw bad("a header name that is not a token");
-            }
+        if (!HeadText.isToken(text, from, colon)) {
+            throw bad("a header name that is not a token");
         }
         for (int i = colon + 1; i < to; i++) {
             int c = text[i] & 0xff;

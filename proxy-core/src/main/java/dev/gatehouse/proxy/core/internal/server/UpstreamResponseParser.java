@@ -5,7 +5,6 @@ import static dev.gatehouse.proxy.core.internal.server.HeadText.isDigit;
 import static dev.gatehouse.proxy.core.internal.server.HeadText.trimmed;
 
 import dev.gatehouse.proxy.core.internal.headers.HeadResponse;
-import dev.gatehouse.proxy.core.internal.headers.HeaderRules;
 import java.io.IOException;
 import org.apache.hc.core5.http.HttpException;
 import org.apache.hc.core5.http.HttpResponse;
@@ -119,10 +118,8 @@ final class UpstreamResponseParser implements NHttpMessageParser<HttpResponse> {
         if (nameEnd == from) {
             throw bad("a header line without a name");
         }
-        for (int i = from; i < nameEnd; i++) {
-            if (!HeaderRules.isTokenChar((char) (text[i] & 0xff))) {
-                throw bad("a header name that is not a token");
-            }
+        if (!HeadText.isToken(text, from, nameEnd)) {
+            throw bad("a header name that is not a token");
         }
         pendingName = HeadText.fieldName(text, from, nameEnd);
         pendingValue = trimmed(text, colon + 1, to);

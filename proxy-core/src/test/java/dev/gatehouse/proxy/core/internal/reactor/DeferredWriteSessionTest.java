@@ -1,5 +1,6 @@
 package dev.gatehouse.proxy.core.internal.reactor;
 
+import static dev.gatehouse.proxy.core.internal.reactor.IoThreads.onIoThread;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -17,7 +18,6 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.net.ssl.SSLContext;
@@ -396,28 +396,6 @@ class DeferredWriteSessionTest {
     }
 
     // ---------------------------------------------------------------------------------------------------
-
-    private interface Body {
-        void run() throws Exception;
-    }
-
-    /** Runs {@code body} on an I/O thread, as the reactor runs handlers, and rethrows what it threw. */
-    private static void onIoThread(Body body) throws Throwable {
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        WorkerThread thread = new WorkerThread(null, 0, () -> {
-            try {
-                body.run();
-            } catch (Throwable e) {
-                failure.set(e);
-            }
-        }, "test-io-0");
-        thread.start();
-        thread.join(TimeUnit.SECONDS.toMillis(30));
-        assertThat(thread.isAlive()).as("the I/O thread ended").isFalse();
-        if (failure.get() != null) {
-            throw failure.get();
-        }
-    }
 
     private static DeferredWriteSession wrapped(KeySession key) {
         return DeferredWriteSession.wrap(key, false);

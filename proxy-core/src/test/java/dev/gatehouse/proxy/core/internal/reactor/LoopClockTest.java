@@ -1,9 +1,9 @@
 package dev.gatehouse.proxy.core.internal.reactor;
 
+import static dev.gatehouse.proxy.core.internal.reactor.IoThreads.onIoThread;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class LoopClockTest {
@@ -18,32 +18,24 @@ class LoopClockTest {
     }
 
     @Test
-    void anIoThreadReadsTheClockOncePerCallback() throws Exception {
+    void anIoThreadReadsTheClockOncePerCallback() throws Throwable {
         long[] seen = new long[6];
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        WorkerThread worker = new WorkerThread(null, 0, () -> {
-            try {
-                seen[0] = LoopClock.nanoTime();              // outside a callback: the clock itself
-                clockPasses(seen[0]);
-                WorkerThread callback = WorkerThread.callbackStarted();
-                seen[1] = LoopClock.nanoTime();
-                clockPasses(seen[1]);
-                WorkerThread nested = WorkerThread.callbackStarted();
-                seen[2] = LoopClock.nanoTime();              // a nested callback keeps the reading
-                nested.callbackEnded();
-                seen[3] = LoopClock.nanoTime();
-                callback.callbackEnded();
-                seen[4] = LoopClock.nanoTime();              // after it: the clock again
-                WorkerThread next = WorkerThread.callbackStarted();
-                seen[5] = LoopClock.nanoTime();              // the next callback reads anew
-                next.callbackEnded();
-            } catch (Throwable e) {
-                failure.set(e);
-            }
-        }, "loop-clock-test");
-        worker.start();
-        worker.join(TimeUnit.SECONDS.toMillis(30));
-        assertThat(failure.get()).isNull();
+        onIoThread(() -> {
+            seen[0] = LoopClock.nanoTime();              // outside a callback: the clock itself
+            clockPasses(seen[0]);
+            WorkerThread callback = WorkerThread.callbackStarted();
+            seen[1] = LoopClock.nanoTime();
+            clockPasses(seen[1]);
+            WorkerThread nested = WorkerThread.callbackStarted();
+            seen[2] = LoopClock.nanoTime();              // a nested callback keeps the reading
+            nested.callbackEnded();
+            seen[3] = LoopClock.nanoTime();
+            callback.callbackEnded();
+            seen[4] = LoopClock.nanoTime();              // after it: the clock again
+            WorkerThread next = WorkerThread.callbackStarted();
+            seen[5] = LoopClock.nanoTime();              // the next callback reads anew
+            next.callbackEnded();
+        });
         assertThat(seen[1]).isGreaterThanOrEqualTo(seen[0] + MILLI);
         assertThat(seen[2]).isEqualTo(seen[1]);
         assertThat(seen[3]).isEqualTo(seen[1]);

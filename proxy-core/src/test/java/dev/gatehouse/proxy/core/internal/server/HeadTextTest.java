@@ -57,4 +57,14 @@ class HeadTextTest {
         assertThat(HeadText.indexOf(text, ':', 0, text.length)).isEqualTo(6);
         assertThat(HeadText.indexOf(text, ':', 7, text.length)).isEqualTo(-1);
     }
+
+    @Test
+    void aTokenIsTokenCharactersOnlyWithinItsRange() {
+        byte[] line = bytes(" X-Trace_id!:v");
+        assertThat(HeadText.isToken(line, 1, 12)).isTrue();           // X-Trace_id!
+        assertThat(HeadText.isToken(line, 0, 12)).isFalse();          // the space before it
+        assertThat(HeadText.isToken(line, 1, 13)).isFalse();          // the colon after it
+        assertThat(HeadText.isToken(bytes("caf\u00e9"), 0, 4)).isFalse();  // a byte above 0x7F
+        assertThat(HeadText.isToken(bytes("a\u0000"), 0, 2)).isFalse();
+    }
 }
