@@ -1,6 +1,7 @@
 package dev.gatehouse.proxy.core.internal.balancer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.withinPercentage;
 
 import dev.gatehouse.proxy.Upstream;
 import dev.gatehouse.proxy.core.LoadBalancers;
@@ -149,7 +150,7 @@ class UpstreamGroupTest {
         for (double x : new double[] {0.001, 0.05, 0.0999, 0.1, 0.5, 2}) {
             double expected = sample * Math.exp(-x);
             assertThat((double) state.latencyNanos(now.get() + (long) (x * tau)))
-                    .isCloseTo(expected, org.assertj.core.data.Percentage.withPercentage(0.02));
+                    .isCloseTo(expected, withinPercentage(0.02));
         }
         // A reading older than the last sample (another I/O thread's) decays nothing and amplifies nothing.
         assertThat(state.latencyNanos(now.get() - 1000)).isEqualTo(sample);
@@ -158,6 +159,6 @@ class UpstreamGroupTest {
         // A lower sample half a tau later weighs 1 - exp(-0.5).
         state.recordLatency(0, now.get() - 1000 + tau / 2);
         assertThat((double) state.latencyNanos(now.get() - 1000 + tau / 2))
-                .isCloseTo(sample * Math.exp(-0.5), org.assertj.core.data.Percentage.withPercentage(0.02));
+                .isCloseTo(sample * Math.exp(-0.5), withinPercentage(0.02));
     }
 }
